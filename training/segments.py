@@ -1,0 +1,104 @@
+"""Policy segments from the Open Terms Archive corpus, by reference: the project keeps labels and where each
+segment comes from (service, version file, block number, text hash), never the corpus text itself.
+
+    python training/segments.py [--corpus ../shared/corpus/ota] > /tmp/worklist.jsonl   # text, for labelling
+    python training/segments.py --resolve training/labels/segments.jsonl                  # labels + text, for training
+
+A segment is one paragraph or list item of a normalized version (what the classifier sees at run time),
+with the heading it sits under. Segments are taken from each service's latest version, then from earlier
+versions' paragraphs that differ, so the set covers the text that changes too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from watcher.models import BlockKind
+from watcher.normalize import ExtractionError, normalize_markdown
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "ota"
+MIN_WORDS = 8  # shorter blocks ("Last updated: ...", link lists) carry no practice to label
+MAX_PER_SERVICE = 75  # keeps one long policy from dominating the set
+
+
+@dataclass(frozen=True)
+class Segment:
+    ref: str  # "service/version-file#block"
+    sha: str  # sha256 of the text, first 16 hex digits
+    section: str
+    text: str
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def version_segments(corpus: Path, service: str, version_file: str) -> Iterator[Segment]:
+    try:
+        policy = normalize_markdown((corpus / service / version_file).read_text(encoding="utf-8"))
+    except ExtractionError:  # a few recorded versions are empty pages
+        return
+    section = ""
+    for index, block in enumerate(policy.blocks):
+        if block.kind is BlockKind.HEADING:
+            section = block.text
+            continue
+        if len(block.text.split()) >= MIN_WORDS:
+            yield Segment(f"{service}/{version_file}#{index}", text_hash(block.text), section, block.text)
+
+
+def sample(corpus: Path) -> Iterator[Segment]:
+    """Deterministic: the same corpus always gives the same segments in the same order."""
+    seen: set[str] = set()
+    for service in sorted(p.name for p in corpus.iterdir() if p.is_dir()):
+        files = sorted(p.name for p in (corpus / service).glob("*.md"))
+        taken = 0
+        # latest first, then earlier versions from the newest backwards
+        for version_file in reversed(files):
+            for segment in version_segments(corpus, service, version_file):
+                if segment.sha in seen or taken >= MAX_PER_SERVICE:
+                    continue
+                seen.add(segment.sha)
+                taken += 1
+                yield segment
+            if taken >= MAX_PER_SERVICE:
+                break
+
+
+def resolve(corpus: Path, labels: Path) -> Iterator[dict[str, object]]:
+    """Labels joined with their text, read from the corpus. Matched by text hash within the version file, so
+    that a change of the normalizer's block numbering does not orphan labels; a text that is gone is reported."""
+    cache: dict[tuple[str, str], dict[str, Segment]] = {}
+    for line in labels.read_text().splitlines():
+        if not line.strip():
+            continue
+        label = json.loads(line)
+        service_file, _ = label["ref"].split("#")
+        service, version_file = service_file.split("/")
+        if (service, version_file) not in cache:
+            cache[(service, version_file)] = {s.sha: s for s in version_segments(corpus, service, version_file)}
+        segment = cache[(service, version_file)].get(label["sha"])
+        if segment is None:
+            print(f"skipped {label['ref']}: text not found or changed", file=sys.stderr)
+            continue
+        yield {**label, "section": segment.section, "text": segment.text}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--resolve", type=Path, help="labels file to join with the corpus text")
+    args = parser.parse_args()
+    rows = resolve(args.corpus, args.resolve) if args.resolve else (s.__dict__ for s in sample(args.corpus))
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
