@@ -21,10 +21,7 @@ import watcher.fetch as fetch_module
 from watcher.fetch import FetchSettings, _address_kind, fetch_all, fetch_one
 from watcher.models import Fetched, Outcome, Target, Validators
 
-PAGE = (
-    b"<!doctype html><html><head><title>Privacy</title></head>"
-    b"<body><p>We collect your email.</p></body></html>"
-)
+PAGE = b"<!doctype html><html><head><title>Privacy</title></head><body><p>We collect your email.</p></body></html>"
 
 
 def settings(**overrides: object) -> FetchSettings:
@@ -100,14 +97,9 @@ def test_a_200_page_is_ok_with_its_text_and_validators_recorded(server: LocalSer
 def test_requests_carry_the_configured_user_agent(server: LocalServer) -> None:
     server.route("/privacy", html())
 
-    fetch_one(
-        target(server.url("/privacy")), settings(user_agent="policy-watcher/9 (+mailto:legal@acme.test)")
-    )
+    fetch_one(target(server.url("/privacy")), settings(user_agent="policy-watcher/9 (+mailto:legal@acme.test)"))
 
-    assert (
-        server.requests_to("/privacy")[0].headers["User-Agent"]
-        == "policy-watcher/9 (+mailto:legal@acme.test)"
-    )
+    assert server.requests_to("/privacy")[0].headers["User-Agent"] == "policy-watcher/9 (+mailto:legal@acme.test)"
 
 
 def test_a_304_answer_to_a_conditional_request_is_not_modified(server: LocalServer) -> None:
@@ -348,9 +340,7 @@ def test_a_byte_order_mark_outweighs_the_declared_charset(server: LocalServer) -
 
 
 def test_an_image_is_not_a_document(server: LocalServer) -> None:
-    server.route(
-        "/privacy", Reply(200, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", {"Content-Type": "image/png"})
-    )
+    server.route("/privacy", Reply(200, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", {"Content-Type": "image/png"}))
 
     fetched = fetch_one(target(server.url("/privacy")), settings())
 
@@ -425,9 +415,7 @@ def test_robots_txt_is_fetched_once_per_host_and_run(server: LocalServer) -> Non
     server.route("/privacy", html())
     server.route("/cookies", html())
 
-    results = fetch_many(
-        [target(server.url("/privacy")), target(server.url("/cookies"), "Cookies")], settings()
-    )
+    results = fetch_many([target(server.url("/privacy")), target(server.url("/cookies"), "Cookies")], settings())
 
     assert [r.outcome for r in results] == [Outcome.OK, Outcome.OK]
     assert len(server.requests_to("/robots.txt")) == 1
@@ -479,9 +467,7 @@ def test_a_host_name_is_judged_by_the_addresses_it_resolves_to(server: LocalServ
     assert server.requests_to("/privacy") == [] and server.requests_to("/robots.txt") == []
 
 
-def test_a_redirect_into_a_private_network_is_refused(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_redirect_into_a_private_network_is_refused(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # Pretend 127.0.0.1 is a vendor on the internet and "localhost" an intranet host: only the redirect hop
     # may be refused, and nothing but 127.0.0.1 is ever contacted.
     pretend = {"127.0.0.1": ["93.184.216.34"], "localhost": ["10.0.0.1"]}

@@ -196,13 +196,9 @@ def test_recovered_message_says_reachable_again() -> None:
 
 
 def test_policy_text_cannot_mention_the_channel_or_plant_links() -> None:
-    hostile = Finding(
-        "sharing", Severity.MATERIAL, f"new third party: {INJECTION}", before=INJECTION, after=INJECTION
-    )
+    hostile = Finding("sharing", Severity.MATERIAL, f"new third party: {INJECTION}", before=INJECTION, after=INJECTION)
     payload = slack_payload(
-        change_alert(
-            vendor="Evil <!here> Inc", assessment=Assessment(Severity.MATERIAL, ("sharing",), (hostile,))
-        )
+        change_alert(vendor="Evil <!here> Inc", assessment=Assessment(Severity.MATERIAL, ("sharing",), (hostile,)))
     )
 
     header, *rest = payload["blocks"]
@@ -289,8 +285,7 @@ def test_webhook_error_code_is_named_with_its_fix(server: LocalServer, prefix: s
     server.route(prefix + SECRET_PATH, Reply(404, "no_service", {"Content-Type": "text/plain"}))
     error = send_failing(SlackWebhookReporter(server.url(prefix + SECRET_PATH)))
     assert str(error) == (
-        "Slack webhook refused the message: no_service (HTTP 404); "
-        "the webhook was removed or revoked: create a new one"
+        "Slack webhook refused the message: no_service (HTTP 404); the webhook was removed or revoked: create a new one"
     )
 
 
@@ -304,9 +299,7 @@ def test_webhook_url_must_be_http_and_is_not_echoed() -> None:
 
 
 def test_bot_posts_to_the_channel_with_a_bearer_token(server: LocalServer, prefix: str) -> None:
-    server.route(
-        prefix + "/api/chat.postMessage", json_reply(200, {"ok": True, "channel": "C1", "ts": "1.2"})
-    )
+    server.route(prefix + "/api/chat.postMessage", json_reply(200, {"ok": True, "channel": "C1", "ts": "1.2"}))
     reporter = SlackBotReporter(TOKEN, "#privacy", base_url=server.url(prefix + "/api/"))
 
     reporter.send(change_alert())
@@ -320,9 +313,7 @@ def test_bot_posts_to_the_channel_with_a_bearer_token(server: LocalServer, prefi
 
 
 def test_bot_error_from_slack_is_named_with_its_fix(server: LocalServer, prefix: str) -> None:
-    server.route(
-        prefix + "/api/chat.postMessage", json_reply(200, {"ok": False, "error": "channel_not_found"})
-    )
+    server.route(prefix + "/api/chat.postMessage", json_reply(200, {"ok": False, "error": "channel_not_found"}))
     error = send_failing(SlackBotReporter(TOKEN, "#nowhere", base_url=server.url(prefix + "/api/")))
     assert "channel_not_found" in str(error)
     assert "check the channel" in str(error)
@@ -409,9 +400,7 @@ def test_console_prints_vendor_severity_categories_and_each_finding() -> None:
 def test_console_drops_terminal_escapes_from_policy_text() -> None:
     hostile = replace(SHARING, after="We share data.\x1b]0;pwned\x07\x1b[2J with partners.")
     stream = io.StringIO()
-    ConsoleReporter(stream).send(
-        change_alert(assessment=Assessment(Severity.MATERIAL, ("sharing",), (hostile,)))
-    )
+    ConsoleReporter(stream).send(change_alert(assessment=Assessment(Severity.MATERIAL, ("sharing",), (hostile,))))
     assert "\x1b" not in stream.getvalue()
     assert "We share data.]0;pwned[2J with partners." in stream.getvalue()
 

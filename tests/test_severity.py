@@ -1,0 +1,283 @@
+"""assess(): crafted pairs of policy versions and the severity, categories and findings a reader would see."""
+
+from __future__ import annotations
+
+from watcher.classify import DEFAULT_WATCHED, assess, categorize
+from watcher.classify.severity import is_cosmetic
+from watcher.diff import diff_policies
+from watcher.models import Assessment, Block, BlockKind, Diff, Hunk, HunkKind, PolicyText, Severity
+
+
+def policy(text: str) -> PolicyText:
+    """A PolicyText from a tiny Markdown-like text: "# Heading", "- item", blank lines between paragraphs."""
+    blocks = []
+    for chunk in text.strip().split("\n\n"):
+        for line in chunk.strip().splitlines() if chunk.lstrip().startswith(("#", "-")) else [chunk]:
+            line = " ".join(line.split())
+            if line.startswith("#"):
+                level = len(line) - len(line.lstrip("#"))
+                blocks.append(Block(BlockKind.HEADING, line.lstrip("#").strip(), level))
+            elif line.startswith("- "):
+                blocks.append(Block(BlockKind.ITEM, line[2:]))
+            else:
+                blocks.append(Block(BlockKind.PARAGRAPH, line))
+    return PolicyText(tuple(blocks))
+
+
+POLICY = """
+# Acme Privacy Notice
+
+Last updated: March 1, 2024. Read the full terms at https://acme.example/terms?v=3.
+
+# What we collect
+
+We collect your name, e-mail address and billing details when you create an account.
+
+We collect usage data such as the pages you visit and the features you use.
+
+# Who we share with
+
+We use Mixpanel and Zendesk to run the service. We do not sell your personal information.
+
+# How long we keep data
+
+We retain account data for 30 days after you close your account.
+
+# Children
+
+The service is not directed to children under 13.
+
+# Your rights
+
+You have the right to access, correct and delete your data, and to data portability.
+
+# Contact us
+
+Write to privacy@acme.example with any question about this notice.
+"""
+
+
+def assess_change(old: str, new: str, **kwargs) -> Assessment:
+    assert old != new, "the edit did not apply"
+    return assess(diff_policies(policy(old), policy(new)), **kwargs)
+
+
+def edit(old: str, new: str) -> Assessment:
+    """Assess POLICY with one phrase replaced."""
+    return assess_change(POLICY, POLICY.replace(old, new))
+
+
+def summaries(assessment: Assessment) -> list[str]:
+    return [finding.summary for finding in assessment.findings]
+
+
+# ---------------------------------------------------------------------------------------- no change
+
+
+def test_no_hunks_is_none():
+    assessment = assess(Diff(hunks=()))
+    assert assessment == Assessment(Severity.NONE)
+
+
+# -------------------------------------------------------------------------------------------- cosmetic
+
+
+def test_date_only_change_is_cosmetic():
+    assert edit("Last updated: March 1, 2024", "Last updated: 2025-06-12").severity is Severity.COSMETIC
+
+
+def test_moved_paragraph_is_cosmetic():
+    moved = POLICY.replace(
+        "We collect usage data such as the pages you visit and the features you use.\n\n", ""
+    ).replace(
+        "We retain account data",
+        "We collect usage data such as the pages you visit and the features you use.\n\nWe retain account data",
+    )
+    diff = diff_policies(policy(POLICY), policy(moved))
+    assert diff.moved == 1
+    assert assess(diff) == Assessment(Severity.COSMETIC)
+
+
+def test_typo_fix_is_cosmetic():
+    assert edit("billing details", "biling details").severity is Severity.COSMETIC
+
+
+def test_link_change_is_cosmetic():
+    assert edit("https://acme.example/terms?v=3", "https://legal.acme.example/terms").severity is Severity.COSMETIC
+
+
+def test_whitespace_case_and_quote_changes_are_cosmetic():
+    spacing = Hunk(HunkKind.CHANGED, "", "We use Mixpanel and Zendesk.", " We  use\u00a0Mixpanel and\tZendesk. ")
+    assert is_cosmetic(spacing)
+    assert edit("correct and delete your data", "Correct and Delete your data").severity is Severity.COSMETIC
+    assert edit("any question about this notice.", "any “question” about this notice!").severity is Severity.COSMETIC
+    assert edit("e-mail address", "email address").severity is Severity.COSMETIC
+
+
+def test_paragraph_split_in_two_is_cosmetic():
+    split = POLICY.replace("to run the service. We do not sell", "to run the service.\n\nWe do not sell")
+    assert assess_change(POLICY, split).severity is Severity.COSMETIC
+
+
+def test_renumbered_heading_is_cosmetic():
+    renumbered = POLICY.replace("# Children", "# 5. Children")
+    before = assess_change(renumbered, renumbered.replace("# 5. Children", "# 6. Children"))
+    assert before.severity is Severity.COSMETIC
+
+
+def test_expanded_contraction_and_a_doubled_word_removed_are_cosmetic():
+    doubled = POLICY.replace("We do not sell", "We don’t sell").replace("any question", "any any question")
+    assert assess_change(doubled, POLICY).severity is Severity.COSMETIC
+
+
+def test_a_changed_number_is_never_a_typo():
+    hunk = Hunk(HunkKind.CHANGED, "Retention", "We keep logs for 30 days.", "We keep logs for 60 days.")
+    assert not is_cosmetic(hunk)
+
+
+def test_a_one_letter_change_of_meaning_is_not_a_typo():
+    assert edit("We do not sell", "We do now sell").severity is Severity.MATERIAL
+
+
+# -------------------------------------------------------------------------------------------- material
+
+
+def test_changed_retention_period_is_material_with_the_periods():
+    assessment = edit("for 30 days after", "for 24 months after")
+    assert assessment.severity is Severity.MATERIAL
+    assert assessment.categories == ("retention",)
+    (finding,) = assessment.findings
+    assert finding.summary == "retention: 30 days -> 24 months (account data)"
+    assert finding.before == "We retain account data for 30 days after you close your account."
+    assert finding.after == "We retain account data for 24 months after you close your account."
+    assert finding.section == "How long we keep data"
+
+
+def test_added_processor_is_material_sharing():
+    assessment = edit("We use Mixpanel and Zendesk", "We use Mixpanel, Segment and Zendesk")
+    assert assessment.severity is Severity.MATERIAL
+    assert "sharing" in assessment.categories
+    assert summaries(assessment) == ["new third party: Segment"]
+    assert assessment.findings[0].category == "sharing"
+
+
+def test_removed_right_is_material_rights():
+    assessment = edit("delete your data, and to data portability.", "delete your data.")
+    assert assessment.severity is Severity.MATERIAL
+    assert assessment.categories == ("rights",)
+    assert summaries(assessment) == ["right removed: portability"]
+
+
+def test_removed_no_sale_statement_is_material_sharing():
+    assessment = edit(" We do not sell your personal information.", "")
+    assert assessment.severity is Severity.MATERIAL
+    assert summaries(assessment) == ["sale: 'we do not sell' statement removed"]
+    assert assessment.findings[0].before == "We do not sell your personal information."
+
+
+def test_raised_age_threshold_is_material_audiences():
+    assessment = edit("children under 13.", "children under 16.")
+    assert assessment.severity is Severity.MATERIAL
+    assert assessment.categories == ("audiences",)
+    assert summaries(assessment) == ["age threshold: 13 -> 16"]
+
+
+def test_substantive_change_without_a_fact_gets_a_finding_saying_what_changed():
+    assessment = edit("to run the service.", "to run the service and to train our recommendation models.")
+    assert assessment.severity is Severity.MATERIAL
+    (finding,) = assessment.findings
+    assert finding.summary == "sharing: paragraph changed in 'Who we share with'"
+    assert finding.before == "We use Mixpanel and Zendesk to run the service."
+    assert finding.after == "We use Mixpanel and Zendesk to run the service and to train our recommendation models."
+
+
+def test_added_section_reports_its_heading_and_paragraph():
+    added = POLICY.replace(
+        "# Your rights",
+        "# Security\n\nWe encrypt data at rest and in transit.\n\n# Your rights",
+    )
+    assessment = assess_change(POLICY, added)
+    assert assessment.severity is Severity.MATERIAL
+    assert summaries(assessment) == [
+        "security: heading added: 'Security'",
+        "security: paragraph added in 'Security'",
+    ]
+
+
+# ----------------------------------------------------------------------------------------------- minor
+
+
+def test_contact_email_change_is_minor():
+    assessment = edit("privacy@acme.example", "dpo@acme.example")
+    assert assessment.severity is Severity.MINOR
+    assert assessment.categories == ("contact",)
+    (finding,) = assessment.findings
+    assert finding.summary == "contact: paragraph changed in 'Contact us'"
+    assert "dpo@acme.example" in finding.after
+
+
+def test_new_e_mail_address_in_a_rights_sentence_is_a_minor_contact_change():
+    with_address = POLICY.replace(
+        "delete your data, and to data portability.",
+        "delete your data, and to data portability: write to rights@acme.example.",
+    )
+    assessment = assess_change(with_address, with_address.replace("rights@acme.example", "dpo@acme.example"))
+    assert assessment.severity is Severity.MINOR
+    assert assessment.categories == ("contact",)
+
+
+def test_company_naming_itself_differently_is_minor():
+    assessment = edit("We collect your name", "The Company collects your name")
+    assert assessment.severity is Severity.MINOR
+    assert summaries(assessment) == ["collection: paragraph changed in 'What we collect' (wording only)"]
+
+
+def test_change_in_how_the_policy_announces_changes_is_minor():
+    with_notice = POLICY.replace(
+        "# Contact us", "# Changes to this notice\n\nWe will notify you of material changes by e-mail.\n\n# Contact us"
+    )
+    changed = with_notice.replace("by e-mail.", "by a notice on this page.")
+    assessment = assess_change(with_notice, changed)
+    assert assessment.severity is Severity.MINOR
+    assert assessment.categories == ("policy_change",)
+
+
+def test_unwatched_category_is_minor():
+    watched = DEFAULT_WATCHED - {"retention"}
+    assessment = assess_change(POLICY, POLICY.replace("for 30 days", "for 24 months"), watched=watched)
+    assert assessment.severity is Severity.MINOR
+    assert summaries(assessment) == ["retention: 30 days -> 24 months (account data)"]
+
+
+# ---------------------------------------------------------------------------------------- the whole
+
+
+def test_several_changes_sorted_by_severity_then_position_without_duplicates():
+    changed = (
+        POLICY.replace("privacy@acme.example", "dpo@acme.example")
+        .replace("We use Mixpanel and Zendesk", "We use Segment and Zendesk")
+        .replace("children under 13.", "children under 16.")
+        .replace("Last updated: March 1, 2024", "Last updated: June 1, 2025")
+    )
+    assessment = assess_change(POLICY, changed)
+    assert assessment.severity is Severity.MATERIAL
+    assert assessment.categories == ("audiences", "contact", "sharing")
+    assert summaries(assessment) == [
+        "third party removed: Mixpanel",
+        "new third party: Segment",
+        "age threshold: 13 -> 16",
+        "contact: paragraph changed in 'Contact us'",
+    ]
+    assert assess_change(POLICY, changed) == assessment
+
+
+def test_default_watched_is_everything_but_policy_change_and_contact():
+    assert "policy_change" not in DEFAULT_WATCHED
+    assert "contact" not in DEFAULT_WATCHED
+    assert len(DEFAULT_WATCHED) == 8
+
+
+def test_categorize_is_multi_label_and_empty_for_other_text():
+    assert categorize("We share your e-mail address with advertising partners.") == ("sharing",)
+    assert set(categorize("We retain data about children for 30 days.")) >= {"retention", "audiences"}
+    assert categorize("Welcome to Acme!") == ()

@@ -1,0 +1,7 @@
+"""Classify a change: taxonomy categories, fact extraction and severity."""
+
+from watcher.classify.facts import Fact, compare_facts, extract_facts
+from watcher.classify.severity import assess
+from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize
+
+__all__ = ["DEFAULT_WATCHED", "Fact", "assess", "categorize", "compare_facts", "extract_facts"]
