@@ -31,17 +31,12 @@ _MAX_PARALLEL_HOSTS = 16
 _ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309: parse at least 500 KiB, ignore the rest
 _ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_DOCUMENT_TYPES = frozenset(
-    {"text/html", "application/xhtml+xml", "text/plain", "text/markdown", "application/pdf"}
-)
+_DOCUMENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/markdown", "application/pdf"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _TYPE_ALIASES = {"text/x-markdown": "text/markdown", "application/x-pdf": "application/pdf"}
 # Types that say nothing about the content: the body decides (misconfigured servers send PDFs like this).
 _SNIFFED_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/unknown"})
-_ACCEPT = (
-    "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,text/markdown;q=0.8,application/pdf;q=0.8,"
-    "*/*;q=0.1"
-)
+_ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,text/markdown;q=0.8,application/pdf;q=0.8,*/*;q=0.1"
 # Only what _Inflater decodes with a bound on its output; servers must not send anything else.
 _ACCEPT_ENCODING = "gzip, deflate"
 _DETECT_BYTES = 200_000  # enough for charset detection to be sure, cheap on a 5 MB page
@@ -118,9 +113,7 @@ def fetch_one(target: Target, settings: FetchSettings, validators: Validators | 
 class _Failure(Exception):
     """Ends one target's fetch with an Outcome and a sentence a person understands."""
 
-    def __init__(
-        self, outcome: Outcome, error: str, *, status: int | None = None, retryable: bool = False
-    ) -> None:
+    def __init__(self, outcome: Outcome, error: str, *, status: int | None = None, retryable: bool = False) -> None:
         super().__init__(error)
         self.outcome = outcome
         self.error = error
@@ -267,9 +260,7 @@ class _Fetcher:
                 return self._document(url, reply, validators)
             location = reply.headers.get("location")
             if not location:
-                raise _Failure(
-                    Outcome.HTTP_ERROR, f"{reply.status_line} from {url} without a Location to go to"
-                )
+                raise _Failure(Outcome.HTTP_ERROR, f"{reply.status_line} from {url} without a Location to go to")
             try:
                 next_url = str(url.join(location.strip()).copy_with(fragment=None))
             except (httpx.InvalidURL, UnicodeError) as exc:
@@ -277,9 +268,7 @@ class _Fetcher:
             trail.redirects.append(trail.url)
             trail.url = next_url
             if seen.get(next_url) == cookies_set:
-                raise _Failure(
-                    Outcome.REDIRECT_LOOP, f"redirect loop: {' -> '.join([*trail.redirects, next_url])}"
-                )
+                raise _Failure(Outcome.REDIRECT_LOOP, f"redirect loop: {' -> '.join([*trail.redirects, next_url])}")
             if len(trail.redirects) > self.settings.max_redirects:
                 raise _Failure(
                     Outcome.REDIRECT_LOOP,
@@ -319,9 +308,7 @@ class _Fetcher:
                 if not failure.retryable:
                     raise
                 if attempt == attempts:
-                    raise _Failure(
-                        failure.outcome, _after(failure.error, attempts), status=failure.status
-                    ) from None
+                    raise _Failure(failure.outcome, _after(failure.error, attempts), status=failure.status) from None
                 problem = failure.error
             else:
                 if not _is_retryable_status(reply.status):
@@ -370,9 +357,7 @@ class _Fetcher:
                 declared, _ = _content_type(response.headers)
                 if declared not in _DOCUMENT_TYPES and declared not in _SNIFFED_TYPES:
                     # Decided from the headers: no need to download a video to refuse it.
-                    raise _Failure(
-                        Outcome.NOT_A_DOCUMENT, _not_a_document(url, declared), status=reply.status
-                    )
+                    raise _Failure(Outcome.NOT_A_DOCUMENT, _not_a_document(url, declared), status=reply.status)
                 body = await self._read_body(url, response, self.settings.max_bytes)
                 return _Reply(reply.status, reply.reason, reply.headers, body)
             except httpx.TimeoutException:
@@ -390,16 +375,12 @@ class _Fetcher:
             finally:
                 await response.aclose()
 
-    async def _read_body(
-        self, url: httpx.URL, response: httpx.Response, limit: int, cut: bool = False
-    ) -> bytes:
+    async def _read_body(self, url: httpx.URL, response: httpx.Response, limit: int, cut: bool = False) -> bytes:
         """The decompressed body, never holding more than limit + 1 bytes of it, read within fetch.timeout."""
         encoding = _content_encoding(url, response)
         declared = response.headers.get("content-length", "")
         if not encoding and not cut and declared.isdigit() and int(declared) > limit:
-            raise _Failure(
-                Outcome.TOO_LARGE, _too_large(url, limit, int(declared)), status=response.status_code
-            )
+            raise _Failure(Outcome.TOO_LARGE, _too_large(url, limit, int(declared)), status=response.status_code)
         inflater = _Inflater(encoding) if encoding else None
         parts: list[bytes] = []
         size = 0
@@ -465,9 +446,7 @@ class _Fetcher:
                         Outcome.CONNECTION_ERROR,
                         _after(f"could not resolve the host name {host}: {exc.strerror or exc}", attempts),
                     ) from None
-                await asyncio.sleep(
-                    min(self.settings.backoff * 2 ** (attempt - 1), self.settings.max_retry_after)
-                )
+                await asyncio.sleep(min(self.settings.backoff * 2 ** (attempt - 1), self.settings.max_retry_after))
         for address in addresses:
             kind = _address_kind(address)
             if kind is not None:
@@ -498,9 +477,7 @@ class _Fetcher:
             try:
                 reply = await self._attempt(url, {}, robots=True)
             except _Failure as failure:
-                log.warning(
-                    "%s/robots.txt unavailable (%s); fetching as if it allowed all", origin, failure.error
-                )
+                log.warning("%s/robots.txt unavailable (%s); fetching as if it allowed all", origin, failure.error)
                 return None
             if reply.status in _REDIRECT_STATUSES and reply.headers.get("location"):
                 try:
@@ -793,7 +770,5 @@ def _new_client(settings: FetchSettings) -> httpx.AsyncClient:
         headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT, "Accept-Encoding": _ACCEPT_ENCODING},
         timeout=httpx.Timeout(settings.timeout),
         follow_redirects=False,
-        limits=httpx.Limits(
-            max_connections=4 * _MAX_PARALLEL_HOSTS, max_keepalive_connections=2 * _MAX_PARALLEL_HOSTS
-        ),
+        limits=httpx.Limits(max_connections=4 * _MAX_PARALLEL_HOSTS, max_keepalive_connections=2 * _MAX_PARALLEL_HOSTS),
     )

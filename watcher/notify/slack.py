@@ -84,9 +84,7 @@ class SlackWebhookReporter:
 class SlackBotReporter:
     """Posts alerts to a channel with a bot token through chat.postMessage, which answers {"ok": true}."""
 
-    def __init__(
-        self, token: str, channel: str, *, base_url: str | None = None, timeout: float = 10.0
-    ) -> None:
+    def __init__(self, token: str, channel: str, *, base_url: str | None = None, timeout: float = 10.0) -> None:
         from slack_sdk import WebClient
 
         if not token or any(ch.isspace() or not ch.isprintable() for ch in token):
