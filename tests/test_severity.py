@@ -281,3 +281,24 @@ def test_categorize_is_multi_label_and_empty_for_other_text():
     assert categorize("We share your e-mail address with advertising partners.") == ("sharing",)
     assert set(categorize("We retain data about children for 30 days.")) >= {"retention", "audiences"}
     assert categorize("Welcome to Acme!") == ()
+
+
+def test_a_third_party_already_named_elsewhere_is_not_new():
+    analytics = "# Analytics\n\nWe measure usage with Mixpanel.\n\n"
+    old = analytics + "# Sharing\n\nWe share data with our hosting provider."
+    new = analytics + "# Sharing\n\nWe share data with our hosting provider and Mixpanel."
+    assert not any("new third party" in s for s in summaries(assess_change(old, new)))
+
+
+def test_a_newly_named_third_party_is_new():
+    old = "# Sharing\n\nWe share data with our hosting provider."
+    new = "# Sharing\n\nWe share data with our hosting provider and Segment."
+    assert "new third party: Segment" in summaries(assess_change(old, new))
+
+
+def test_the_vendor_itself_is_never_a_third_party():
+    old = "# Sharing\n\nWe share data with our hosting provider."
+    new = "# Sharing\n\nWe share data with Stripe and with Acme Payments Inc. affiliates."
+    found = summaries(assess_change(old, new, vendor="Acme Payments"))
+    assert "new third party: Stripe" in found
+    assert not any("Acme" in s for s in found)

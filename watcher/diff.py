@@ -60,7 +60,7 @@ def diff_policies(old: PolicyText, new: PolicyText) -> Diff:
     leftover_new = [j for j in range(len(new.blocks)) if j not in paired_new]
     pairs.extend(_pair_moved_edits(leftover_old, leftover_new, old_side, new_side))
 
-    return Diff(hunks=_hunks(old_side, new_side, exact, pairs), moved=moved)
+    return Diff(hunks=_hunks(old_side, new_side, exact, pairs), moved=moved, old=old, new=new)
 
 
 def word_ops(before: str, after: str) -> tuple[tuple[int, str], ...]:

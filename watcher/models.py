@@ -152,6 +152,10 @@ class Diff:
 
     hunks: tuple[Hunk, ...]
     moved: int = 0  # blocks present in both versions at different places
+    # The versions compared: facts are judged against the whole text (a name already mentioned elsewhere
+    # in the old version is not a new third party).
+    old: PolicyText | None = field(default=None, repr=False, compare=False)
+    new: PolicyText | None = field(default=None, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:

@@ -166,7 +166,7 @@ def _fetched_ok(store: Store, state: DocumentState, fetched: Fetched, config: Co
     if text == old_text:
         return _unchanged(store, state, fetched, snapshot, config)
 
-    assessment = assess(diff_policies(parse(old_text), policy), watched=config.alerts.watched)
+    assessment = assess(diff_policies(parse(old_text), policy), watched=config.alerts.watched, vendor=target.vendor)
     returning = store.find_version(state.id, sha256(text))
     flip = returning is not None and returning.id in store.recent_version_ids(state.id)
     if returning is not None:

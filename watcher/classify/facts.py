@@ -812,9 +812,26 @@ _NUMERIC_KINDS = (RETENTION, AGE)
 
 
 def compare_located(
-    old: Iterable[LocatedFact], new: Iterable[LocatedFact]
+    old: Iterable[LocatedFact],
+    new: Iterable[LocatedFact],
+    *,
+    old_text: str | None = None,
+    new_text: str | None = None,
+    vendor: str = "",
 ) -> list[tuple[Finding, int | None, int | None]]:
-    """Findings for facts that differ, each with the origins of the old and new facts it came from."""
+    """Findings for facts that differ, each with the origins of the old and new facts it came from.
+
+    With the whole texts of both versions, a third party is new only if the old version never named it,
+    and removed only if the new version no longer names it; the vendor itself is never a third party.
+    """
+    own = vendor.casefold().strip()
+
+    def other_party(x: LocatedFact) -> bool:
+        name = x.fact.value.casefold()
+        return not own or (name not in own and own not in name)
+
+    old = [x for x in old if x.fact.kind != THIRD_PARTY or other_party(x)]
+    new = [x for x in new if x.fact.kind != THIRD_PARTY or other_party(x)]
     old_by_kind: dict[str, list[LocatedFact]] = {}
     new_by_kind: dict[str, list[LocatedFact]] = {}
     for located in old:
@@ -831,8 +848,16 @@ def compare_located(
             new_values = {x.fact.value for x in after}
             removed = _first_of_each(x for x in before if x.fact.value not in new_values)
             added = _first_of_each(x for x in after if x.fact.value not in old_values)
+            if kind == THIRD_PARTY:
+                removed = [x for x in removed if new_text is None or not _names(new_text, x.fact.value)]
+                added = [x for x in added if old_text is None or not _names(old_text, x.fact.value)]
         results.extend(_findings(kind, removed, added))
     return results
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether `text` mentions `name` as a word (case kept: "Segment" the company, not "a segment")."""
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
 
 
 def _multiset_difference(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from watcher.classify.facts import LocatedFact, compare_located, excerpt, extract_facts, split_sentences
 from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize
-from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, Severity
+from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
 
 # --------------------------------------------------------------------------------- cosmetic changes
 
@@ -166,8 +166,9 @@ class _Judged:
     severity: Severity
 
 
-def assess(diff: Diff, *, watched: frozenset[str] = DEFAULT_WATCHED) -> Assessment:
-    """The severity, categories and findings of a diff; see DESIGN.md for the severity rules."""
+def assess(diff: Diff, *, watched: frozenset[str] = DEFAULT_WATCHED, vendor: str = "") -> Assessment:
+    """The severity, categories and findings of a diff; see DESIGN.md for the severity rules. `vendor` is
+    the policy's own company, never reported as a third party."""
     if not diff.hunks:
         return Assessment(Severity.COSMETIC if diff.moved else Severity.NONE)
     befores = "".join("".join(substance(h.before)) for h in diff.hunks)
@@ -180,7 +181,7 @@ def assess(diff: Diff, *, watched: frozenset[str] = DEFAULT_WATCHED) -> Assessme
 
     findings: list[tuple[int, Finding]] = []
     explained: dict[int, Severity] = {}  # hunk index -> the highest severity its fact findings carry
-    for finding, old_origin, new_origin in _fact_changes(judged):
+    for finding, old_origin, new_origin in _fact_changes(judged, diff, vendor):
         severity = Severity.MATERIAL if finding.category in watched else Severity.MINOR
         origins = [o for o in (old_origin, new_origin) if o is not None]
         findings.append((min(origins), dataclasses.replace(finding, severity=severity)))
@@ -227,7 +228,7 @@ def _changed_sentences(hunk: Hunk) -> tuple[str, str]:
     return changed_before, changed_after
 
 
-def _fact_changes(judged: list[_Judged]) -> list[tuple[Finding, int | None, int | None]]:
+def _fact_changes(judged: list[_Judged], diff: Diff, vendor: str) -> list[tuple[Finding, int | None, int | None]]:
     """Fact findings over the whole diff, so a name that moved from one paragraph to another is no news."""
     old: list[LocatedFact] = []
     new: list[LocatedFact] = []
@@ -238,7 +239,17 @@ def _fact_changes(judged: list[_Judged]) -> list[tuple[Finding, int | None, int 
         new.extend(
             LocatedFact(f, item.hunk.section, item.index) for f in extract_facts(item.hunk.after, item.hunk.section)
         )
-    return compare_located(old, new)
+    return compare_located(
+        old,
+        new,
+        old_text=_full_text(diff.old),
+        new_text=_full_text(diff.new),
+        vendor=vendor,
+    )
+
+
+def _full_text(policy: PolicyText | None) -> str | None:
+    return "\n".join(block.text for block in policy.blocks) if policy is not None else None
 
 
 def _generic_finding(item: _Judged, watched: frozenset[str]) -> Finding:
