@@ -159,3 +159,28 @@ def test_history_commands_show_the_change(world):
 
     missing = runner.invoke(main, ["history", "Nobody", *args], env=world.env)
     assert missing.exit_code == 1 and "Orbit CRM" in missing.output
+
+
+def test_a_change_gone_on_the_confirming_fetch_records_nothing(world):
+    world.run()
+    pages = iter([material_edit(POLICY)])
+    world.server.route("/legal/privacy", lambda request: Reply(200, next(pages, POLICY), {"Content-Type": "text/html"}))
+    assert world.run() == []
+    with Store(world.config.parent / "snapshots/watcher.db", readonly=True) as store:
+        [status] = store.statuses()
+        assert status.versions == 1 and status.last_outcome == "ok"
+
+
+def test_text_that_differs_on_every_fetch_is_unstable_not_a_change(world):
+    world.run()
+    counter = iter(range(1000))
+
+    def rotating(request):
+        return Reply(200, material_edit(POLICY).replace("Amplitude", f"Vendor{next(counter)}"), {})
+
+    world.server.route("/legal/privacy", rotating)
+    assert world.run() == []
+    with Store(world.config.parent / "snapshots/watcher.db", readonly=True) as store:
+        [status] = store.statuses()
+        assert status.versions == 1
+        assert status.last_outcome == "unstable" and "differed between two fetches" in status.last_error

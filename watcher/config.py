@@ -64,6 +64,7 @@ class AlertPolicy:
     min_severity: Severity = Severity.MATERIAL
     watched: frozenset[str] = DEFAULT_WATCHED
     failing_after: int = 3  # consecutive failed checks before a document's health turns failing
+    confirm_changes: bool = True  # fetch a changed page a second time before recording the change
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,7 +297,7 @@ class _Reader:
         return self.attempt(lambda: self._alerts(value), AlertPolicy())
 
     def _alerts(self, value: Any) -> AlertPolicy:
-        section = self.mapping(value, "alerts", ("min_severity", "categories", "failing_after"))
+        section = self.mapping(value, "alerts", ("min_severity", "categories", "failing_after", "confirm_changes"))
         settings: dict[str, Any] = {}
         if "min_severity" in section:
             text = self.string(section["min_severity"], "alerts.min_severity")
@@ -313,6 +314,8 @@ class _Reader:
                         f"unknown category {name!r} (one of: {', '.join(CATEGORIES)})",
                     )
             settings["watched"] = frozenset(watched)
+        if "confirm_changes" in section:
+            settings["confirm_changes"] = self.boolean(section["confirm_changes"], "alerts.confirm_changes")
         if "failing_after" in section:
             settings["failing_after"] = self.number(
                 section["failing_after"], "alerts.failing_after", minimum=1, integer=True

@@ -51,6 +51,7 @@ class Outcome(enum.StrEnum):
     SOFT_404 = "soft_404"  # a 200 that says the page is gone
     EMPTY = "empty"  # empty or tiny body / policy text
     TEXT_LOSS = "text_loss"  # most of the last version's text suddenly gone
+    UNSTABLE = "unstable"  # two fetches moments apart gave different texts
     EXTRACTION_ERROR = "extraction_error"  # the page could not be turned into text
 
     @property

@@ -43,6 +43,7 @@ class DocumentResult:
     detail: str  # "first version recorded", "unchanged", "material change (retention, sharing)", the error...
     severity: Severity | None = None
     alerted: bool = False
+    seen_once: str | None = None  # digest of a changed text waiting for a confirming fetch; nothing recorded
 
 
 @dataclass
@@ -76,13 +77,26 @@ def run_once(
     with run_lock(config.storage), Store(config.storage) as store:
         states = {t.key: store.document(t, now()) for t in config.targets}
 
+        def record(result: DocumentResult) -> None:
+            report.results.append(result)
+            if on_result:
+                on_result(result)
+
         async def check_all() -> None:
             validators = {key: state.validators for key, state in states.items()}
+            unconfirmed: dict[str, str] = {}  # target key -> digest of the changed text seen once
             async for fetched in fetch_all(config.targets, config.fetch, validators):
                 result = process(store, states[fetched.target.key], fetched, config)
-                report.results.append(result)
-                if on_result:
-                    on_result(result)
+                if result.seen_once:
+                    unconfirmed[fetched.target.key] = result.seen_once
+                else:
+                    record(result)
+            if unconfirmed:
+                # A second look at every page that changed, before anything is recorded or alerted.
+                again = [t for t in config.targets if t.key in unconfirmed]
+                async for fetched in fetch_all(again, config.fetch):
+                    state = store.document_state(states[fetched.target.key].id)
+                    record(process(store, state, fetched, config, seen_once=unconfirmed[fetched.target.key]))
 
         asyncio.run(check_all())
         deliver(store, reporter or reporter_for(config.slack), report, now)
@@ -116,8 +130,14 @@ def reporter_for(slack: SlackSettings | None) -> Reporter:
 # ---------------------------------------------------------------------------------- one document
 
 
-def process(store: Store, state: DocumentState, fetched: Fetched, config: Config) -> DocumentResult:
-    """Record one fetch: a failed check, an unchanged document, a first version, or a classified change."""
+def process(
+    store: Store, state: DocumentState, fetched: Fetched, config: Config, *, seen_once: str | None = None
+) -> DocumentResult:
+    """Record one fetch: a failed check, an unchanged document, a first version, or a classified change.
+
+    With `alerts.confirm_changes`, a change is first only reported back (`seen_once`) and recorded when a
+    second fetch (`seen_once` given) shows the same text.
+    """
     with store.transaction():
         if not fetched.outcome.is_success:
             return _failed(store, state, fetched, fetched.outcome, fetched.error or fetched.outcome.value, config)
@@ -129,10 +149,12 @@ def process(store: Store, state: DocumentState, fetched: Fetched, config: Config
             store.record_check(state.id, fetched, version_id=state.last_version.id)
             _healthy(store, state, fetched, config)
             return DocumentResult(fetched.target, fetched.outcome, "not modified (HTTP 304)")
-        return _fetched_ok(store, state, fetched, config)
+        return _fetched_ok(store, state, fetched, config, seen_once)
 
 
-def _fetched_ok(store: Store, state: DocumentState, fetched: Fetched, config: Config) -> DocumentResult:
+def _fetched_ok(
+    store: Store, state: DocumentState, fetched: Fetched, config: Config, seen_once: str | None
+) -> DocumentResult:
     target, last = fetched.target, state.last_version
     raw_digest = sha256(fetched.body)
     if last and raw_digest == state.last_raw_digest and state.last_extractor == EXTRACTOR_VERSION:
@@ -165,6 +187,11 @@ def _fetched_ok(store: Store, state: DocumentState, fetched: Fetched, config: Co
         old_text = reextracted
     if text == old_text:
         return _unchanged(store, state, fetched, snapshot, config)
+    if config.alerts.confirm_changes and seen_once is None:
+        return DocumentResult(target, Outcome.OK, "changed; fetching again to confirm", seen_once=sha256(text))
+    if seen_once is not None and sha256(text) != seen_once:
+        reason = "the policy text differed between two fetches moments apart (rotating content?)"
+        return _failed(store, state, fetched, Outcome.UNSTABLE, reason, config)
 
     assessment = assess(diff_policies(parse(old_text), policy), watched=config.alerts.watched, vendor=target.vendor)
     returning = store.find_version(state.id, sha256(text))

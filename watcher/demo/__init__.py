@@ -162,7 +162,7 @@ def run_demo(console: Console, keep: str | None = None) -> int:
     )
     console.print(Rule())
     console.print(
-        f"{len(changes)} material alert(s) from 6 fetches; Quillnote's cosmetic-only edit stayed silent."
+        f"{len(changes)} material alert(s); Quillnote's cosmetic-only edit stayed silent."
         if ok
         else f"[red]expected material alerts for Lumen Analytics and Harbor Payroll, got: {sorted(alerted)}[/]"
     )
