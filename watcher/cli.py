@@ -20,6 +20,7 @@ from watcher import history
 from watcher.classify import categorize
 from watcher.config import Config, ConfigError, load_config
 from watcher.models import Diff, HunkKind
+from watcher.search import SearchResults
 from watcher.store import DocumentStatus, Store, StoreError
 
 log = logging.getLogger("watcher")
@@ -292,6 +293,90 @@ def vendors(config_path: str, db: str | None, as_json: bool) -> None:
     print_vendors(statuses)
 
 
+# ------------------------------------------------------------------------------------ search / serve
+
+
+@main.command("search")
+@click.argument("phrase", nargs=-1, required=True)
+@click.option("--config", "config_path", default="config.yaml", show_default=True, help=CONFIG_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help="Database file (default: from config).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def search_command(phrase: tuple[str, ...], config_path: str, db: str | None, as_json: bool) -> None:
+    """Find a phrase in every stored version of every vendor: where it is, and when it appeared or went.
+    Exits 1 when no version mentions it."""
+    from watcher.search import SearchError, search, search_json
+
+    with open_store(config_path, db) as store:
+        try:
+            results = search(store, " ".join(phrase))
+        except SearchError as error:
+            fail(str(error))
+    if as_json:
+        emit_json(search_json(results))
+    else:
+        print_search(results)
+    if not results.documents:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--config", "config_path", default="config.yaml", show_default=True, help=CONFIG_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help="Database file (default: from config).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option(
+    "--token",
+    envvar="WATCHER_TOKEN",
+    help="Require this token: 'Authorization: Bearer TOKEN', or as the basic-auth password. Env: WATCHER_TOKEN.",
+)
+@click.option(
+    "--basic-auth",
+    "basic_auth",
+    envvar="WATCHER_BASIC_AUTH",
+    metavar="USER:PASSWORD",
+    help="Require basic auth with this user and password. Env: WATCHER_BASIC_AUTH.",
+)
+def serve(config_path: str, db: str | None, host: str, port: int, token: str | None, basic_auth: str | None) -> None:
+    """Browse the history in a web browser (read-only): vendors, timelines, word diffs, search, Atom feed.
+    Binds 127.0.0.1; any other address needs --token or --basic-auth."""
+    from urllib.parse import urlsplit
+
+    import uvicorn
+
+    from watcher.web import UnsafeBinding, check_binding, create_app, is_loopback
+
+    credentials = None
+    if basic_auth is not None:
+        user, colon, password = basic_auth.partition(":")
+        if not (user and colon and password):
+            fail("--basic-auth: expected USER:PASSWORD", 2)
+        credentials = (user, password)
+    try:
+        check_binding(host, token=token, basic_auth=credentials)
+    except UnsafeBinding as unsafe:
+        fail(str(unsafe), 2)
+    public_url = None
+    if db:
+        path = Path(db)
+    else:
+        config = load(config_path)
+        path, public_url = config.storage, config.public_url
+    allowed_hosts = None
+    if is_loopback(host) and not (token or credentials):
+        # Nobody else can connect, but a web page could reach us through DNS rebinding: accept only the names
+        # this server is really known by.
+        allowed_hosts = ["127.0.0.1", "localhost", "::1", host.strip("[]")]
+        if public_url and urlsplit(public_url).hostname:
+            allowed_hosts.append(str(urlsplit(public_url).hostname))
+    try:
+        app = create_app(path, token=token, basic_auth=credentials, public_url=public_url, allowed_hosts=allowed_hosts)
+    except StoreError as error:
+        fail(str(error))
+    shown = f"[{host}]" if ":" in host else host
+    err.print(Text(f"Serving the history of {path} at http://{shown}:{port}/ (read-only). Ctrl-C stops.", style="bold"))
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+
+
 # ------------------------------------------------------------------------------------------ printing
 
 
@@ -383,3 +468,35 @@ def print_diff(change: Diff) -> None:
 
 def _trim(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def print_search(results: SearchResults) -> None:
+    """`watcher search`: one paragraph per document, the phrase highlighted in its context."""
+    if not results.documents:
+        err.print(Text(f"No stored version mentions “{results.phrase}”.", style="yellow"))
+        return
+    out.print(
+        Text(
+            f"“{results.phrase}”: {results.versions} version(s) of {results.documents} document(s)"
+            + (f", first {len(results.hits)} listed" if results.truncated else ""),
+            style="bold",
+        )
+    )
+    for hit in results.hits:
+        state = Text("in the current version", style="green") if hit.current else Text("no longer present", style="red")
+        out.print(Text.assemble("\n", (f"{hit.vendor} / {hit.document}", "bold"), "  ", state))
+        first = hit.first_appeared
+        line = f"  first appeared {first.at:%Y-%m-%d %H:%M}" + (
+            f" (change {first.change})" if first.change else " (in the first recorded version)"
+        )
+        if hit.disappeared:
+            line += f"; disappeared {hit.disappeared.at:%Y-%m-%d %H:%M} (change {hit.disappeared.change})"
+        out.print(Text(line))
+        ids = ", ".join(str(v.id) for v in hit.versions)
+        older = hit.matching_versions - len(hit.versions)
+        out.print(Text(f"  versions: {ids}" + (f" and {older} older" if older else "")))
+        context = Text("  ")
+        for is_match, text in hit.context:
+            context.append(text, style="bold reverse" if is_match else "")
+        context.append(f"  (version {hit.context_version})", style="dim")
+        out.print(context)

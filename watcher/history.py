@@ -217,3 +217,76 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
             for h in change.hunks
         ],
     }
+
+
+# ------------------------------------------------------------------------ periods in force, as-of dates
+
+
+class Period(NamedTuple):
+    """A stretch of time during which one version was the document's text."""
+
+    version: int
+    start: datetime
+    end: datetime | None  # None: still in force
+    change: int | None  # the change that brought it into force (None: the first version)
+    ended_by: int | None  # the change that ended it
+
+
+def periods_by_document(store: Store, document_ids: list[int]) -> dict[int, list[Period]]:
+    """Each document's periods, oldest first. A version a flip returns to has several periods."""
+    by_document: dict[int, list[tuple[int, datetime, int | None]]] = {}
+    for document_id, version_id, since, change_id in store.succession(document_ids):
+        by_document.setdefault(document_id, []).append((version_id, since, change_id))
+    periods: dict[int, list[Period]] = {}
+    for document_id, steps in by_document.items():
+        following = [*steps[1:], None]
+        periods[document_id] = [
+            Period(version, since, after[1] if after else None, change, after[2] if after else None)
+            for (version, since, change), after in zip(steps, following, strict=True)
+        ]
+    return periods
+
+
+def in_force_periods(store: Store, document_id: int) -> list[Period]:
+    return periods_by_document(store, [document_id]).get(document_id, [])
+
+
+def document_status(store: Store, document_id: int) -> DocumentStatus:
+    for status in store.statuses():
+        if status.id == document_id:
+            return status
+    raise NotFound(f"no document {document_id} in the history")
+
+
+def parse_as_of(text: str) -> datetime:
+    """A date ("2026-03-01": the end of that day, so that a change made that day counts) or an ISO 8601 time;
+    UTC unless it says otherwise. Raises ValueError with a message for people."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text)
+            return day.replace(hour=23, minute=59, second=59, tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def period_json(period: Period) -> dict[str, Any]:
+    return {
+        "version": period.version,
+        "from": _iso(period.start),
+        "until": _iso(period.end),
+        "change": period.change,
+        "ended_by": period.ended_by,
+    }
+
+
+def change_with_diff(store: Store, change_id: int) -> tuple[Change, int, Comparison]:
+    """A stored change, its document id, and the word diff between its two versions (the findings stay the
+    ones recorded when the change was detected)."""
+    change = store.change(change_id)
+    if change is None:
+        raise NotFound(f"no change {change_id} in the history")
+    document_id, _ = resolve_document(store, change.vendor, change.document)
+    return change, document_id, compare_versions(store, document_id, change.from_version, change.to_version)

@@ -219,7 +219,36 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX alerts_pending ON alerts(id) WHERE sent_at IS NULL")
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_initial,)
+def _v2_search(db: sqlite_utils.Database) -> None:
+    """Full-text search over every version's text (FTS5, external content: the text is stored once, in
+    `versions`). Triggers keep the index in step; an update reindexes only when the text itself changes
+    (re-extraction), not on every `last_seen` touch. Existing versions are indexed by the rebuild."""
+    db.execute(
+        "CREATE VIRTUAL TABLE versions_fts USING fts5("
+        "text, content='versions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "CREATE TRIGGER versions_fts_insert AFTER INSERT ON versions BEGIN"
+        " INSERT INTO versions_fts (rowid, text) VALUES (new.id, new.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER versions_fts_delete AFTER DELETE ON versions BEGIN"
+        " INSERT INTO versions_fts (versions_fts, rowid, text) VALUES ('delete', old.id, old.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER versions_fts_update AFTER UPDATE OF text ON versions BEGIN"
+        " INSERT INTO versions_fts (versions_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+        " INSERT INTO versions_fts (rowid, text) VALUES (new.id, new.text); END"
+    )
+    db.execute("INSERT INTO versions_fts (versions_fts) VALUES ('rebuild')")
+    # Search hits need a version's document and dates, which sit after the long text column in the row:
+    # a covering index answers them without reading the text's overflow pages.
+    db.execute("CREATE INDEX versions_dates ON versions (id, document_id, first_seen, last_seen)")
+    # When a phrase came and went: each document's changes in order, with both ends, from the index alone.
+    db.execute("CREATE INDEX changes_succession ON changes (document_id, id, from_version, to_version, detected_at)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_initial, _v2_search)
 
 
 # ------------------------------------------------------------------------------------------- store
@@ -650,6 +679,118 @@ class Store:
             )
             for r in rows
         ]
+
+    # -- history browser: full-text search, succession of versions, feeds (watcher serve / watcher search)
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[None]:
+        """Several queries that see one state of the database (one page), even while a run writes (WAL)."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("ROLLBACK")  # nothing was written: ending the read is all that is left
+
+    # Marks around a matched phrase in a snippet: private-use characters, which normalized policy text does not
+    # carry, so that callers can split on them and escape every piece of the text themselves.
+    MATCH_START, MATCH_END = "\ue000", "\ue001"
+
+    @staticmethod
+    def _fts_phrase(phrase: str) -> str:
+        """The user's words as one FTS5 phrase: no operator (OR, NEAR, *, column filters) is ever interpreted."""
+        return '"' + phrase.replace('"', '""') + '"'
+
+    def search_versions(self, phrase: str, *, limit: int = 50_000) -> list[tuple[int, int]]:
+        """(version id, document id) of every version whose text contains `phrase` (its words in this order;
+        case, accents and punctuation ignored), in version order."""
+        # document_id sits before the long text column in the row: reading it costs no overflow page.
+        rows = self.db.execute(
+            "SELECT f.rowid, v.document_id FROM versions_fts f JOIN versions v ON v.id = f.rowid"
+            " WHERE versions_fts MATCH ? ORDER BY f.rowid LIMIT ?",
+            (self._fts_phrase(phrase), limit),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def version_dates(self, version_ids: list[int]) -> dict[int, tuple[datetime, datetime]]:
+        """(first seen, last seen) of each given version."""
+        # The covering index answers without reading each version's long text.
+        rows = self.db.execute(
+            "SELECT id, first_seen, last_seen FROM versions INDEXED BY versions_dates"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(version_ids),),
+        ).fetchall()
+        return {r[0]: (_dt(r[1]), _dt(r[2])) for r in rows}  # type: ignore[misc]
+
+    def document_names(self, document_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+        """(vendor, document name, URL) of each given document."""
+        rows = self.db.execute(
+            "SELECT id, vendor, name, url FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(document_ids),),
+        ).fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def snippets(self, phrase: str, version_ids: list[int], *, words: int = 24) -> dict[int, str]:
+        """The phrase in context (about `words` words) in each given version, the match between MATCH_START and
+        MATCH_END; "…" where the text was cut."""
+        rows = self.db.execute(
+            "SELECT rowid, snippet(versions_fts, 0, ?, ?, '…', ?) FROM versions_fts"
+            " WHERE versions_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+            (self.MATCH_START, self.MATCH_END, words, self._fts_phrase(phrase), json.dumps(version_ids)),
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def succession(self, document_ids: list[int]) -> list[tuple[int, int, datetime, int | None]]:
+        """(document, version, since, change) each time a version came into force, in order: a document's first
+        version (change None), then the target of each of its changes (flips included)."""
+        rows = self.db.execute(
+            "SELECT v.document_id, v.id, v.first_seen, NULL FROM versions v"
+            " WHERE v.id IN (SELECT min(id) FROM versions"
+            "  WHERE document_id IN (SELECT value FROM json_each(?1)) GROUP BY document_id)"
+            " UNION ALL"
+            " SELECT c.document_id, c.to_version, c.detected_at, c.id FROM changes c"
+            " WHERE c.document_id IN (SELECT value FROM json_each(?1))"
+            " ORDER BY 1, 4",
+            (json.dumps(document_ids),),
+        ).fetchall()
+        return [(r[0], r[1], _dt(r[2]), r[3]) for r in rows]  # type: ignore[misc]
+
+    def presence_edges(
+        self, version_ids: list[int], document_ids: list[int]
+    ) -> list[tuple[int, int, datetime, int | None, bool]]:
+        """Where a set of versions (say, those that mention a phrase) comes into force or leaves it, in each
+        document's order: its first version when in the set (change None), then every change between a version
+        in the set and one outside it. Rows: (document, version brought into force, when, change, in the set)."""
+        rows = self.db.execute(
+            "WITH hit(id) AS MATERIALIZED (SELECT value FROM json_each(?1)),"
+            " first(document_id, id) AS (SELECT document_id, min(id) FROM versions"
+            "  WHERE document_id IN (SELECT value FROM json_each(?2)) GROUP BY document_id)"
+            " SELECT f.document_id, f.id, v.first_seen, NULL, 1"
+            "  FROM first f JOIN versions v INDEXED BY versions_dates ON v.id = f.id WHERE f.id IN hit"
+            " UNION ALL"
+            " SELECT c.document_id, c.to_version, c.detected_at, c.id, c.to_version IN hit FROM changes c"
+            "  WHERE c.document_id IN (SELECT value FROM json_each(?2))"
+            "  AND (c.from_version IN hit) <> (c.to_version IN hit)"
+            " ORDER BY 1, 4",
+            (json.dumps(version_ids), json.dumps(document_ids)),
+        ).fetchall()
+        return [(r[0], r[1], _dt(r[2]), r[3], bool(r[4])) for r in rows]  # type: ignore[misc]
+
+    def recent_changes(
+        self, *, vendor: str | None = None, severities: tuple[Severity, ...] = (), limit: int = 50
+    ) -> list[Change]:
+        """The latest changes, newest first: of one vendor (case-insensitive) and of these severities, if given."""
+        labels = [s.label for s in severities] or [s.label for s in Severity]
+        rows = self.db.execute(
+            f"{self._CHANGE_QUERY} WHERE (?1 IS NULL OR d.vendor = ?1 COLLATE NOCASE)"
+            " AND c.severity IN (SELECT value FROM json_each(?2)) ORDER BY c.id DESC LIMIT ?3",
+            (vendor, json.dumps(labels), limit),
+        ).fetchall()
+        return [self._change(r) for r in rows]
+
+    def latest_change_ids(self) -> dict[int, int]:
+        """Each document's last change that is not a flip (the one `statuses()` reports), by document id."""
+        rows = self.db.execute("SELECT document_id, max(id) FROM changes WHERE flip = 0 GROUP BY document_id")
+        return {r[0]: r[1] for r in rows.fetchall()}
 
 
 # ------------------------------------------------------------------------------------ serialization
