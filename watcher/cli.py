@@ -9,19 +9,18 @@ import sys
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from watcher import history
-from watcher.classify import categorize
-from watcher.config import Config, ConfigError, load_config
-from watcher.models import Diff, HunkKind
-from watcher.search import SearchResults
-from watcher.store import DocumentStatus, Store, StoreError
+if TYPE_CHECKING:  # each command imports the stages it uses, so that start-up stays fast
+    from watcher.config import Config
+    from watcher.models import Diff
+    from watcher.search import SearchResults
+    from watcher.store import DocumentStatus, Store
 
 log = logging.getLogger("watcher")
 # Piped or captured output gets wide tables rather than rich's 80 columns.
@@ -53,6 +52,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def load(config_path: str) -> Config:
+    from watcher.config import ConfigError, load_config
+
     try:
         return load_config(config_path)
     except ConfigError as error:
@@ -61,6 +62,8 @@ def load(config_path: str) -> Config:
 
 
 def open_store(config_path: str, db: str | None) -> Store:
+    from watcher.store import Store, StoreError
+
     path = Path(db) if db else load(config_path).storage
     try:
         return Store(path, readonly=True)
@@ -95,6 +98,7 @@ def run(config_path: str) -> None:
     """Run one check cycle (fetch, record, classify, alert), then exit. Made for cron."""
     from watcher.pipeline import RunInProgress, run_once
     from watcher.progress import RunProgress
+    from watcher.store import StoreError
 
     config = load(config_path)
     for handler in logging.getLogger().handlers:
@@ -134,6 +138,7 @@ def compare(old: str, new: str, as_json: bool) -> None:
     from watcher.classify import assess
     from watcher.diff import diff_policies
     from watcher.normalize import ExtractionError, read_policy_file
+    from watcher.serialize import assessment_json
 
     try:
         old_policy, new_policy = read_policy_file(old), read_policy_file(new)
@@ -142,7 +147,7 @@ def compare(old: str, new: str, as_json: bool) -> None:
     change = diff_policies(old_policy, new_policy)
     assessment = assess(change)
     if as_json:
-        emit_json(history.assessment_json(assessment, changed=change.changed or change.moved > 0))
+        emit_json(assessment_json(assessment, changed=change.changed or change.moved > 0))
         return
     print_assessment(assessment.severity.label, assessment.categories, assessment.findings)
     print_diff(change)
@@ -152,6 +157,8 @@ def compare(old: str, new: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines in and out (the default and only format).")
 def classify(as_json: bool) -> None:
     """Label policy segments: reads {"id", "text"} JSON Lines on stdin, writes {"id", "categories"} lines."""
+    from watcher.classify import categorize
+
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
@@ -175,6 +182,8 @@ def _document_option(function: Any) -> Any:
 
 
 def _resolve(store: Store, vendor: str, document: str | None) -> tuple[int, str]:
+    from watcher import history
+
     try:
         return history.resolve_document(store, vendor, document)
     except history.NotFound as missing:
@@ -187,6 +196,8 @@ def _resolve(store: Store, vendor: str, document: str | None) -> tuple[int, str]
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def history_command(vendor: str, document: str | None, db: str | None, config_path: str, as_json: bool) -> None:
     """The versions and changes of one vendor's document, newest first."""
+    from watcher import history
+
     with open_store(config_path, db) as store:
         document_id, _ = _resolve(store, vendor, document)
         timeline = history.timeline(store, document_id)
@@ -217,6 +228,8 @@ def show(
     as_json: bool,
 ) -> None:
     """Print a version of a vendor's policy: the latest, a given one, or the one in force at a date."""
+    from watcher import history
+
     with open_store(config_path, db) as store:
         document_id, _ = _resolve(store, vendor, document)
         try:
@@ -259,6 +272,8 @@ def diff(
     as_json: bool,
 ) -> None:
     """Show what changed between two versions of a vendor's policy (default: the latest change)."""
+    from watcher import history
+
     with open_store(config_path, db) as store:
         document_id, _ = _resolve(store, vendor, document)
         try:
@@ -285,6 +300,8 @@ def diff(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def vendors(config_path: str, db: str | None, as_json: bool) -> None:
     """Status of every watched document: health, last check, last change."""
+    from watcher import history
+
     with open_store(config_path, db) as store:
         statuses = store.statuses()
     if as_json:
@@ -343,6 +360,7 @@ def serve(config_path: str, db: str | None, host: str, port: int, token: str | N
 
     import uvicorn
 
+    from watcher.store import StoreError
     from watcher.web import UnsafeBinding, check_binding, create_app, is_loopback
 
     credentials = None
@@ -451,6 +469,8 @@ def print_assessment(severity: str, categories: Iterable[str], findings: Iterabl
 
 
 def print_diff(change: Diff) -> None:
+    from watcher.models import HunkKind
+
     if change.moved:
         out.print(Text(f"({change.moved} paragraph(s) moved unchanged)", style="dim"))
     for hunk in change.hunks:

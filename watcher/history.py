@@ -4,13 +4,16 @@ web pages, which only format what these functions return."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from watcher.classify import assess
 from watcher.diff import diff_policies
 from watcher.models import Assessment, Change, Diff, Version
-from watcher.normalize import parse
-from watcher.store import DocumentStatus, Snapshot, Store, count_words, finding_to_json
+from watcher.normalize import count_words, parse
+from watcher.serialize import assessment_json, finding_to_json
+
+if TYPE_CHECKING:  # the store (sqlite-utils) is only needed by callers that have one
+    from watcher.store import DocumentStatus, Snapshot, Store
 
 
 class NotFound(Exception):
@@ -143,19 +146,6 @@ def compare_versions(store: Store, document_id: int, from_id: int | None, to_id:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-def assessment_json(assessment: Assessment, *, changed: bool) -> dict[str, Any]:
-    """The `watcher compare --json` contract."""
-    return {
-        "changed": changed,
-        "severity": assessment.severity.label,
-        "categories": list(assessment.categories),
-        "findings": [
-            {k: v for k, v in finding_to_json(f).items() if k in ("category", "severity", "before", "after", "summary")}
-            for f in assessment.findings
-        ],
-    }
 
 
 def status_json(status: DocumentStatus) -> dict[str, Any]:

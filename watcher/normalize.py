@@ -234,6 +234,11 @@ _PARSE_HEADING = re.compile(r"(#{1,6}) (\S.*)")
 _PARSE_ITEM = re.compile(r"((?:  )*)- (\S.*)")
 
 
+def count_words(text: str) -> int:
+    """Words of a rendered policy text, without the "#", "-" and "|" that mark its structure."""
+    return sum(1 for word in text.split() if word.strip("#-|\\"))
+
+
 def parse(text: str) -> PolicyText:
     """The inverse of render: parse(render(p)) == p for every PolicyText whose title is its first heading
     (which is what every normalize function makes)."""

@@ -22,13 +22,14 @@ from watcher.models import (
     Assessment,
     Change,
     Fetched,
-    Finding,
     Outcome,
     Severity,
     Target,
     Validators,
     Version,
 )
+from watcher.normalize import count_words
+from watcher.serialize import finding_from_json, finding_to_json
 
 RECENT_VERSIONS = 5  # a new text equal to one of this many earlier versions is a flip
 
@@ -90,11 +91,6 @@ class DocumentStatus:
     last_change: datetime | None
     last_severity: Severity | None
     last_categories: tuple[str, ...]
-
-
-def count_words(text: str) -> int:
-    """Words of a rendered policy text, without the "#", "-" and "|" that mark its structure."""
-    return sum(1 for word in text.split() if word.strip("#-|\\"))
 
 
 def sha256(data: bytes | str) -> str:
@@ -794,28 +790,6 @@ class Store:
 
 
 # ------------------------------------------------------------------------------------ serialization
-
-
-def finding_to_json(finding: Finding) -> dict[str, Any]:
-    return {
-        "category": finding.category,
-        "severity": finding.severity.label,
-        "summary": finding.summary,
-        "before": finding.before,
-        "after": finding.after,
-        "section": finding.section,
-    }
-
-
-def finding_from_json(data: dict[str, Any]) -> Finding:
-    return Finding(
-        category=data["category"],
-        severity=Severity.parse(data["severity"]),
-        summary=data["summary"],
-        before=data.get("before", ""),
-        after=data.get("after", ""),
-        section=data.get("section", ""),
-    )
 
 
 def alert_to_json(alert: Alert) -> dict[str, Any]:

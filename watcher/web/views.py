@@ -24,7 +24,8 @@ from watcher import history
 from watcher.models import BlockKind, Severity, Version
 from watcher.normalize import parse
 from watcher.search import SearchError, search, search_json
-from watcher.store import Store, finding_to_json
+from watcher.serialize import finding_to_json
+from watcher.store import Store
 from watcher.web.feed import atom_feed
 
 HERE = Path(__file__).parent
