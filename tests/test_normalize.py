@@ -847,3 +847,20 @@ def test_html_extraction_stays_in_the_millisecond_range() -> None:
     for _ in range(5):
         normalize_html(big)
     assert (time.perf_counter() - start) / 5 < 0.1
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("Updated over 7 months ago", "Updated [recently]"),
+        ("Updated 3 days ago", "Updated [recently]"),
+        ("Page last modified yesterday", "Page last modified [recently]"),
+        ("Last updated: January 1, 2025", "Last updated: January 1, 2025"),  # the policy's own date stays
+        (
+            "We delete data you provided more than two years ago.",
+            "We delete data you provided more than two years ago.",
+        ),
+    ],
+)
+def test_relative_update_stamps_are_scrubbed_but_policy_text_is_not(stamp, expected):
+    assert scrub_volatile(stamp) == expected

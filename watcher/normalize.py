@@ -34,7 +34,7 @@ __all__ = [
 
 # Bump whenever the same input may give different text: the pipeline then re-reads the last raw snapshot, so
 # that a change of extraction is never reported as the vendor's change.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 HEADING = BlockKind.HEADING
 PARAGRAPH = BlockKind.PARAGRAPH
@@ -160,10 +160,36 @@ def _query(match: re.Match[str]) -> str:
     return base + ("?" + "&".join(kept) if kept else "") + trailing
 
 
+_UPDATE_VERB = r"((?:updated|modified|edited|revised|posted|published|changed)\s+)"
+_RELATIVE_AGO = re.compile(
+    # only right after an update verb: "data collected two years ago" is policy text, not a page stamp
+    _UPDATE_VERB + r"(?:(?:over|about|almost|nearly|more than|less than|around)\s+)?"
+    r"(?:an?|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several)\s+"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b",
+    re.IGNORECASE,
+)
+_RELATIVE_DAY = re.compile(
+    _UPDATE_VERB + r"(?:today|yesterday|this (?:week|month|year)|last (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+RECENTLY = "[recently]"
+
+
+def scrub_relative_dates(s: str) -> str:
+    """ "Updated 3 days ago", "updated yesterday": true today, false tomorrow, so never part of a version."""
+    lower = s.lower()
+    if " ago" in lower:
+        s = _RELATIVE_AGO.sub(lambda m: m.group(1) + RECENTLY, s)
+    if any(word in lower for word in ("today", "yesterday", "this ", "last ")):
+        s = _RELATIVE_DAY.sub(lambda m: m.group(1) + RECENTLY, s)
+    return s
+
+
 def scrub_volatile(s: str) -> str:
     """Remove what changes between two fetches of an unchanged policy: render timings, "generated at" stamps,
     free-standing ISO timestamps (not a policy's own "updated" date), session ids, CSRF tokens and nonces
     (replaced by a placeholder), cache-busting and tracking query parameters in URLs."""
+    s = scrub_relative_dates(s)
     if not _MAYBE_VOLATILE.search(s):
         return s
     # Cheap tests first: this runs on every block of every page, and most blocks hold nothing volatile.
