@@ -580,3 +580,153 @@ def test_a_caller_that_stops_reading_early_does_not_wait_for_the_rest(server: Lo
 
     assert first.target == targets[0]
     assert time.monotonic() - started < 0.5
+
+
+# ------------------------------------------------------------ limits on decompressed and error bodies
+
+
+def _bomb(wbits: int, megabytes: int = 50) -> bytes:
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = bytes(1 << 20)
+    return b"".join(squeeze.compress(block) for _ in range(megabytes)) + squeeze.flush()
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib-deflate", "raw-deflate"])
+def test_a_deflate_bomb_is_refused_without_being_inflated(server: LocalServer, wbits: int) -> None:
+    server.route("/privacy", html(_bomb(wbits), {"Content-Encoding": "deflate"}))
+
+    tracemalloc.start()
+    try:
+        fetched = fetch_one(target(server.url("/privacy")), settings(max_bytes=1_000_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert fetched.outcome is Outcome.TOO_LARGE
+    assert peak < 16_000_000
+
+
+def test_a_compressed_body_dripping_slower_than_the_timeout_allows_is_a_timeout(server: LocalServer) -> None:
+    squeeze = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    paragraph = b"<p>We collect your e-mail address.</p>" * 50
+    chunks = [squeeze.compress(paragraph) + squeeze.flush(zlib.Z_SYNC_FLUSH) for _ in range(40)]
+    drip = Reply(200, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}, chunks=chunks, chunk_delay=0.1)
+    server.route("/privacy", drip)
+
+    started = time.monotonic()
+    fetched = fetch_one(target(server.url("/privacy")), settings(timeout=0.5, retries=0))
+
+    assert fetched.outcome is Outcome.TIMEOUT
+    assert time.monotonic() - started < 1.5
+
+
+def test_an_error_page_that_is_a_bomb_or_a_drip_is_read_only_so_far(server: LocalServer) -> None:
+    # Error pages are read to tell a challenge from a plain error: within the size and time limits too.
+    gzip_headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    server.route("/bomb", Reply(403, _bomb(zlib.MAX_WBITS | 16), gzip_headers))
+    drip = Reply(503, headers={"Content-Type": "text/html"}, chunks=[b"<p>busy</p>"] * 40, chunk_delay=0.1)
+    server.route("/drip", drip)
+
+    tracemalloc.start()
+    try:
+        started = time.monotonic()
+        bomb = fetch_one(target(server.url("/bomb")), settings(retries=0))
+        drip = fetch_one(target(server.url("/drip")), settings(retries=0, timeout=0.5))
+        elapsed = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert (bomb.outcome, drip.outcome) == (Outcome.HTTP_ERROR, Outcome.HTTP_ERROR)
+    assert bomb.error == "HTTP 403 Forbidden" and drip.error == "HTTP 503 Service Unavailable"
+    assert elapsed < 2.0 and peak < 16_000_000
+
+
+# -------------------------------------------------------------------- what a body turns out to be
+
+
+def test_an_anti_bot_challenge_is_named_and_never_retried(server: LocalServer) -> None:
+    challenge = b"<html><head><title>Just a moment...</title></head><body><p>Checking your browser</p></body></html>"
+    server.route("/privacy", Reply(503, challenge, {"Content-Type": "text/html", "Server": "cloudflare"}))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings(retries=2))
+
+    assert fetched.outcome is Outcome.CHALLENGE and fetched.status == 503
+    assert fetched.error is not None and "Cloudflare" in fetched.error and "503" in fetched.error
+    assert len(server.requests_to("/privacy")) == 1  # asking again only looks more like a bot
+
+
+@pytest.mark.parametrize(
+    ("headers", "name"),
+    [({"cf-mitigated": "challenge"}, "Cloudflare"), ({"x-amzn-waf-action": "captcha"}, "AWS WAF")],
+)
+def test_a_challenge_header_is_a_challenge_whatever_the_status(
+    server: LocalServer, headers: dict[str, str], name: str
+) -> None:
+    server.route("/privacy", html(PAGE, headers))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings())
+
+    assert fetched.outcome is Outcome.CHALLENGE and fetched.error is not None and name in fetched.error
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 4, "a JPEG image"),
+        (bytes(range(256)) * 8, "bytes that are not text"),
+    ],
+)
+def test_a_binary_body_labelled_html_is_not_a_document(server: LocalServer, body: bytes, kind: str) -> None:
+    server.route("/privacy", html(body))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings())
+
+    assert fetched.outcome is Outcome.NOT_A_DOCUMENT and fetched.error is not None and kind in fetched.error
+
+
+def test_utf_16_labelled_as_such_is_text_not_binary(server: LocalServer) -> None:
+    body = "<p>Nous collectons vos données.</p>".encode("utf-16-le")
+    server.route("/privacy", Reply(200, body, {"Content-Type": "text/html; charset=utf-16le"}))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings())
+
+    assert fetched.outcome is Outcome.OK and "données" in fetched.text
+
+
+@pytest.mark.parametrize("body", [b"", b" \r\n\t "])
+def test_an_empty_body_is_an_empty_page(server: LocalServer, body: bytes) -> None:
+    server.route("/privacy", html(body))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings())
+
+    assert fetched.outcome is Outcome.EMPTY and fetched.error is not None and "empty" in fetched.error
+
+
+def test_windows_1252_labelled_utf_8_is_read_as_windows_1252(server: LocalServer) -> None:
+    page = "<p>We don’t sell your data — “opt-out” is always available. Café.</p>"
+    server.route("/privacy", Reply(200, page.encode("cp1252"), {"Content-Type": "text/html; charset=utf-8"}))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings())
+
+    assert fetched.charset == "cp1252" and fetched.text == page
+
+
+def test_a_stray_invalid_byte_in_a_utf_8_page_keeps_the_utf_8_label(server: LocalServer) -> None:
+    page = "<p>Données personnelles — “accès”, « rectification », effacement.</p>".encode() + b"\xff"
+    server.route("/privacy", Reply(200, page, {"Content-Type": "text/html; charset=utf-8"}))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings())
+
+    assert fetched.charset == "utf-8" and "Données" in fetched.text and fetched.text.endswith("\ufffd")
+
+
+def test_a_not_found_page_with_a_captcha_form_is_still_an_http_error(server: LocalServer) -> None:
+    # A real 404 of a site whose every page carries a reCAPTCHA newsletter form: not an anti-bot challenge.
+    page = b'<html><head><title>Not found</title></head><body><h1>Not found</h1><div class="g-recaptcha"></div></body>'
+    server.route("/privacy", Reply(404, page, {"Content-Type": "text/html"}))
+
+    fetched = fetch_one(target(server.url("/privacy")), settings())
+
+    assert fetched.outcome is Outcome.HTTP_ERROR and fetched.error == "HTTP 404 Not Found"

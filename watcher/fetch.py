@@ -7,11 +7,13 @@ import asyncio
 import codecs
 import contextlib
 import email.utils
+import functools
 import http
 import ipaddress
 import logging
 import re
 import socket
+import ssl
 import time
 import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
@@ -23,6 +25,7 @@ import httpx
 from protego import Protego
 
 from watcher.models import Fetched, Outcome, Target, Validators
+from watcher.screen import challenge_response
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ _ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,text/markdown;
 # Only what _Inflater decodes with a bound on its output; servers must not send anything else.
 _ACCEPT_ENCODING = "gzip, deflate"
 _DETECT_BYTES = 200_000  # enough for charset detection to be sure, cheap on a 5 MB page
+# Error pages are read this far, to tell an anti-bot challenge (a 403 from Cloudflare) from a plain error.
+_ERROR_PAGE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,13 +293,29 @@ class _Fetcher:
             return _Document(Outcome.NOT_MODIFIED, validators=received if received != Validators() else sent)
         if not 200 <= reply.status < 300:
             raise _Failure(Outcome.HTTP_ERROR, reply.status_line, status=reply.status)
+        if not reply.body.strip():
+            raise _Failure(Outcome.EMPTY, f"{url} answered {reply.status_line} with an empty page", status=reply.status)
         declared, charset = _content_type(reply.headers)
         media_type = _sniff(reply.body) if declared in _SNIFFED_TYPES else declared
         if media_type not in _DOCUMENT_TYPES:
-            raise _Failure(Outcome.NOT_A_DOCUMENT, _not_a_document(url, declared or "no content type"))
+            raise _Failure(
+                Outcome.NOT_A_DOCUMENT, _not_a_document(url, declared or "no content type"), status=reply.status
+            )
+        if media_type != "application/pdf" and reply.body.startswith(b"%PDF-"):
+            media_type = "application/pdf"  # a PDF labelled text/html is still a PDF
         if media_type == "application/pdf":
             return _Document(Outcome.OK, reply.body, "", media_type, None, received)
+        binary = _binary_kind(reply.body, charset)
+        if binary is not None:
+            raise _Failure(
+                Outcome.NOT_A_DOCUMENT,
+                f"{url} is labelled {declared or 'as nothing'} but its body is binary data ({binary}), not a document",
+                status=reply.status,
+            )
         text, used = _decode(reply.body, media_type, charset)
+        challenge = _challenge(url, reply, text)
+        if challenge:
+            raise _Failure(Outcome.CHALLENGE, challenge, status=reply.status)
         return _Document(Outcome.OK, reply.body, text, media_type, used, received)
 
     async def _request(self, url: httpx.URL, headers: Mapping[str, str]) -> _Reply:
@@ -311,6 +332,9 @@ class _Fetcher:
                     raise _Failure(failure.outcome, _after(failure.error, attempts), status=failure.status) from None
                 problem = failure.error
             else:
+                if reply.status >= 400 and (challenge := _challenge(url, reply)):
+                    # Asking again only looks more like a bot: a challenge is never retried.
+                    raise _Failure(Outcome.CHALLENGE, challenge, status=reply.status)
                 if not _is_retryable_status(reply.status):
                     return reply
                 if attempt == attempts:
@@ -349,6 +373,9 @@ class _Fetcher:
                 ) from None
             try:
                 reply = _Reply(response.status_code, _reason(response), response.headers)
+                if response.status_code >= 400 and not robots:
+                    body = await self._error_page(url, response)
+                    return _Reply(reply.status, reply.reason, reply.headers, body)
                 if not 200 <= response.status_code < 300:
                     return reply
                 if robots:
@@ -423,6 +450,14 @@ class _Fetcher:
                 retryable=True,
             )
         return body
+
+    async def _error_page(self, url: httpx.URL, response: httpx.Response) -> bytes:
+        """The start of an error page, or nothing when it cannot be read: it only helps to name the error."""
+        try:
+            return await self._read_body(url, response, _ERROR_PAGE_BYTES, cut=True)
+        except (_Failure, httpx.TransportError) as failure:
+            log.debug("%s: error page not read (%s)", url, failure)
+            return b""
 
     def _gate(self, host: str) -> _HostGate:
         gate = self._gates.get(host)
@@ -616,6 +651,33 @@ def _sniff(body: bytes) -> str:
     return ""
 
 
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"wOFF", "a web font"),
+    (b"wOF2", "a web font"),
+)
+
+
+def _binary_kind(body: bytes, charset: str | None) -> str | None:
+    """What a body labelled as text really is when it is binary ("a PNG image"), else None."""
+    head = body[:8192]
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if _bom(body) or (charset or "").lower().replace("-", "").startswith(("utf16", "utf32")):
+        return None  # UTF-16 and UTF-32 text is full of zero bytes
+    if b"\x00" in head or len(_BINARY_BYTES.findall(head)) > len(head) // 100:
+        return "bytes that are not text"
+    return None
+
+
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"),  # before UTF-16 LE, whose BOM is its prefix
     (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
@@ -644,19 +706,42 @@ def _decode(body: bytes, media_type: str, declared: str | None) -> tuple[str, st
     bom = _bom(body)
     if bom:
         return body.decode(bom[0], errors="replace"), bom[1]
-    charset = _charset(declared)
-    if charset is None and media_type in _HTML_TYPES:
-        charset = _declared_in_markup(body[:4096])
-    if charset is not None:
-        return body.decode(charset, errors="replace"), charset
+    labels = [_charset(declared)]
+    if media_type in _HTML_TYPES:
+        labels.append(_declared_in_markup(body[:4096]))
+    for charset in labels:
+        if charset is None:
+            continue
+        text = body.decode(charset, errors="replace")
+        # A UTF-8 label on bytes in a legacy charset (a CMS that says utf-8 and serves windows-1252) would turn
+        # every curly quote and accent into U+FFFD, and each such page into a new version: detect instead.
+        if charset != "utf-8" or not _contradicts_utf8(body, text):
+            return text, charset
     try:
         return body.decode("utf-8"), "utf-8"  # valid UTF-8 is almost never an accident
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(body[:_DETECT_BYTES]).best()
+    matches = charset_normalizer.from_bytes(body[:_DETECT_BYTES])
+    best = matches.best()
     charset = _charset(best.encoding) if best is not None else None
+    if best is not None and any(
+        m.chaos == best.chaos and m.coherence == best.coherence and "cp1252" in m.could_be_from_charset for m in matches
+    ):
+        # Equally good readings mean too few letters to tell (curly quotes are the same bytes in cp1250, cp1252
+        # and cp1257): take windows-1252, the web's legacy default (WHATWG), over whichever came first.
+        charset = "cp1252"
     charset = charset or "utf-8"
     return body.decode(charset, errors="replace"), charset
+
+
+def _contradicts_utf8(body: bytes, text: str) -> bool:
+    """Whether bytes labelled UTF-8 are mostly not UTF-8: more invalid sequences than valid non-ASCII characters.
+    One stray byte in a UTF-8 page does not count; a windows-1252 page has no valid sequences at all."""
+    invalid = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    if invalid <= 0:
+        return False
+    valid = sum(1 for ch in text if ord(ch) > 127) - text.count("\ufffd")
+    return invalid > valid
 
 
 def _declared_in_markup(head: bytes) -> str | None:
@@ -757,6 +842,17 @@ def _too_large(url: httpx.URL, limit: int, size: int | None = None) -> str:
     return f"the page at {url} is {size:,} bytes, above the limit of {limit:,} (fetch.max_bytes)"
 
 
+def _challenge(url: httpx.URL, reply: _Reply, text: str | None = None) -> str | None:
+    """Why a response is an anti-bot challenge or block page, as a failure reason; None when it is not one."""
+    if text is None:
+        _, charset = _content_type(reply.headers)
+        text = _decode(reply.body, "text/html", charset)[0] if reply.body else ""
+    why = challenge_response(text, status=reply.status, headers=reply.headers)
+    if why is None:
+        return None
+    return f"{url} answered {reply.status_line} with {why}, not the policy: the site blocks automated requests"
+
+
 def _not_a_document(url: httpx.URL, media_type: str) -> str:
     return f"{url} is {media_type}, not a document (HTML, plain text, Markdown or PDF)"
 
@@ -765,8 +861,15 @@ def _elapsed_ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes ~90 ms: once per process, not once per fetch_all (twice a run, and per test).
+    return httpx.create_ssl_context()
+
+
 def _new_client(settings: FetchSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        verify=_tls_context(),
         headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT, "Accept-Encoding": _ACCEPT_ENCODING},
         timeout=httpx.Timeout(settings.timeout),
         follow_redirects=False,
