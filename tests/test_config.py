@@ -167,3 +167,15 @@ def test_every_mistake_is_reported_at_once(tmp_path):
     assert keys == {"fetch.timeout", "fetch.colour", "alerts.min_severity", "vendors[0].extra"}
     for key in keys:
         assert key in str(error)
+
+
+def test_a_secret_with_a_trailing_newline_is_refused_without_quoting_it(tmp_path):
+    error = error_for(tmp_path, SMALLEST, {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/SECRET\n"})
+    assert error.key == "slack.webhook_url" and "newline" in str(error)
+    assert "SECRET" not in str(error)
+
+
+def test_slack_timeout_is_configurable(tmp_path):
+    text = SMALLEST.replace("webhook_url: ${SLACK_WEBHOOK_URL}", "webhook_url: ${SLACK_WEBHOOK_URL}\n  timeout: 2.5")
+    config = load_config(write(tmp_path, text), {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"})
+    assert config.slack.timeout == 2.5

@@ -184,3 +184,61 @@ def test_text_that_differs_on_every_fetch_is_unstable_not_a_change(world):
         [status] = store.statuses()
         assert status.versions == 1
         assert status.last_outcome == "unstable" and "differed between two fetches" in status.last_error
+
+
+def shortened(policy: str) -> str:
+    """The policy cut before its subprocessors section: most of its text gone, nothing after it."""
+    return policy[: policy.index("<h2>Subprocessors</h2>")]
+
+
+def rewritten_shorter(policy: str) -> str:
+    """The policy without its middle sections: a vendor's much shorter rewrite, not a cut-off page."""
+    return policy[: policy.index("<h2>Purposes</h2>")] + policy[policy.index("<h2>Children</h2>") :]
+
+
+def test_a_shorter_policy_seen_once_is_a_broken_page_but_seen_repeatedly_is_a_rewrite(world):
+    world.run()
+    world.policy = rewritten_shorter(POLICY)
+    assert world.run() == [] and world.run() == []  # most of the text gone: failed checks
+    with Store(world.config.parent / "snapshots/watcher.db", readonly=True) as store:
+        [status] = store.statuses()
+        assert status.versions == 1 and status.last_outcome == "text_loss"
+    [message] = world.run()  # the same shorter text a third time: the vendor's rewrite
+    assert "material" in message_text(message) and "sharing" in message_text(message)
+    with Store(world.config.parent / "snapshots/watcher.db", readonly=True) as store:
+        [status] = store.statuses()
+        assert status.versions == 2 and status.healthy
+
+
+def test_a_truncated_page_between_good_ones_never_becomes_a_version(world):
+    world.run()
+    for policy in (shortened(POLICY), POLICY, shortened(POLICY), POLICY):
+        world.policy = policy
+        assert world.run() == []
+    with Store(world.config.parent / "snapshots/watcher.db", readonly=True) as store:
+        [status] = store.statuses()
+        assert status.versions == 1
+
+
+def test_a_new_normalizer_is_never_reported_as_the_vendors_change(world, monkeypatch):
+    import dataclasses
+
+    from watcher import pipeline
+    from watcher.models import Block, BlockKind
+
+    world.run()
+    original = pipeline.normalize
+
+    def newer_normalizer(*args, **kwargs):  # reads every page with one extra paragraph
+        policy = original(*args, **kwargs)
+        extra = Block(BlockKind.PARAGRAPH, "Text a better extractor now finds on every page.")
+        return dataclasses.replace(policy, blocks=(*policy.blocks, extra))
+
+    monkeypatch.setattr(pipeline, "normalize", newer_normalizer)
+    monkeypatch.setattr(pipeline, "EXTRACTOR_VERSION", "next")
+    assert world.run() == []
+    with Store(world.config.parent / "snapshots/watcher.db", readonly=True) as store:
+        [status] = store.statuses()
+        assert status.versions == 1 and status.last_change is None
+        [version] = store.versions(status.id)
+        assert "a better extractor now finds" in version.text

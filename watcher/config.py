@@ -51,6 +51,7 @@ class SlackSettings:
     token: str | None = field(default=None, repr=False)
     channel: str | None = None
     base_url: str | None = None  # Slack Web API base, for a local stand-in or a proxy
+    timeout: float = 10.0  # seconds to wait for Slack before keeping the alert for the next run
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -182,6 +183,13 @@ class _Reader:
         text = self.string(value, key)
         return text or None
 
+    def secret(self, value: Any, key: str) -> str | None:
+        """An optional secret; never quoted in an error, since the message may end up in a log."""
+        text = self.optional_string(value, key)
+        if text is not None and any(c.isspace() or ord(c) < 32 for c in text):
+            raise self.error(key, "contains whitespace or control characters (a newline from a secret file?)")
+        return text
+
     def number(self, value: Any, key: str, *, minimum: float, integer: bool = False) -> Any:
         wanted = int if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, wanted):
@@ -274,14 +282,15 @@ class _Reader:
         return FetchSettings(**{name: v for name, v in settings.items() if v is not None})
 
     def slack(self, value: Any) -> SlackSettings | None:
-        section = self.mapping(value, "slack", ("webhook_url", "token", "channel", "base_url"))
+        section = self.mapping(value, "slack", ("webhook_url", "token", "channel", "base_url", "timeout"))
         if not section:
             return None
         settings = SlackSettings(
-            webhook_url=self.optional_string(section.get("webhook_url"), "slack.webhook_url"),
-            token=self.optional_string(section.get("token"), "slack.token"),
+            webhook_url=self.secret(section.get("webhook_url"), "slack.webhook_url"),
+            token=self.secret(section.get("token"), "slack.token"),
             channel=self.optional_string(section.get("channel"), "slack.channel"),
             base_url=self.optional_string(section.get("base_url"), "slack.base_url"),
+            timeout=float(self.number(section.get("timeout", 10.0), "slack.timeout", minimum=0.1)),
         )
         if settings.webhook_url and settings.token:
             raise self.error("slack", "set either webhook_url or token + channel, not both")

@@ -21,10 +21,10 @@ from watcher.classify import assess
 from watcher.config import AlertPolicy, Config, SlackSettings
 from watcher.diff import diff_policies
 from watcher.fetch import fetch_all
-from watcher.models import Alert, AlertKind, Assessment, Fetched, Outcome, Severity, Target
+from watcher.models import Alert, AlertKind, Assessment, Fetched, Outcome, PolicyText, Severity, Target
 from watcher.normalize import EXTRACTOR_VERSION, ExtractionError, normalize, parse
 from watcher.notify import ConsoleReporter, DeliveryError, Reporter, SlackBotReporter, SlackWebhookReporter
-from watcher.screen import screen
+from watcher.screen import Verdict, screen
 from watcher.store import DocumentState, Store, now_utc, sha256
 
 log = logging.getLogger(__name__)
@@ -122,9 +122,9 @@ def reporter_for(slack: SlackSettings | None) -> Reporter:
     if slack is None:
         return ConsoleReporter()
     if slack.webhook_url:
-        return SlackWebhookReporter(slack.webhook_url)
+        return SlackWebhookReporter(slack.webhook_url, timeout=slack.timeout)
     assert slack.token and slack.channel  # config guarantees it
-    return SlackBotReporter(slack.token, slack.channel, base_url=slack.base_url)
+    return SlackBotReporter(slack.token, slack.channel, base_url=slack.base_url, timeout=slack.timeout)
 
 
 # ---------------------------------------------------------------------------------- one document
@@ -160,15 +160,21 @@ def _fetched_ok(
     if last and raw_digest == state.last_raw_digest and state.last_extractor == EXTRACTOR_VERSION:
         # The very same bytes as the last version: nothing to parse.
         return _unchanged(store, state, fetched, raw_digest, config)
+    previous = parse(last.text) if last else None
     try:
         policy = normalize(fetched.text, content_type=fetched.content_type, select=target.select, remove=target.remove)
     except ExtractionError as error:
-        return _failed(store, state, fetched, Outcome.EXTRACTION_ERROR, str(error), config)
-    verdict = screen(fetched, policy, parse(last.text).word_count if last else None)
-    if verdict:
-        return _failed(store, state, fetched, verdict.outcome, verdict.reason, config)
-
+        # A challenge or sign-in page often has no text at all: say what it is rather than "no text".
+        verdict = screen(fetched, PolicyText(()), previous.word_count if previous else None)
+        outcome, reason = (verdict.outcome, verdict.reason) if verdict else (Outcome.EXTRACTION_ERROR, str(error))
+        return _failed(store, state, fetched, outcome, reason, config)
     text = policy.render()
+    verdict = screen(fetched, policy, previous.word_count if previous else None, previous=previous)
+    if verdict and verdict.outcome is Outcome.TEXT_LOSS and _accepted_shorter_text(store, state, text, verdict, config):
+        verdict = None
+    if verdict:
+        return _failed(store, state, fetched, verdict.outcome, verdict.reason, config, text_digest=sha256(text))
+
     snapshot = store.save_snapshot(fetched)
     store.set_validators(state.id, fetched.validators)
     if last is None:
@@ -228,6 +234,17 @@ def _fetched_ok(
     return DocumentResult(target, Outcome.OK, f"{kind} ({what})", assessment.severity, alerted)
 
 
+def _accepted_shorter_text(store: Store, state: DocumentState, text: str, verdict: Verdict, config: Config) -> bool:
+    """A much shorter text is the vendor's, not a broken page, when it is a version already seen (a return to
+    an earlier, shorter text), or when it reads like a whole policy (not one cut off) and the very same text
+    came back on `failing_after` checks in a row."""
+    if store.find_version(state.id, sha256(text)) is not None:
+        return True
+    if not verdict.may_be_rewrite:
+        return False
+    return store.repeated_failures(state.id, Outcome.TEXT_LOSS, sha256(text)) + 1 >= config.alerts.failing_after
+
+
 def _reextracted(store: Store, state: DocumentState, target: Target) -> str | None:
     """The last version's text as today's normalizer reads its raw body, when the normalizer has changed since."""
     if state.last_extractor == EXTRACTOR_VERSION or not state.last_raw_digest:
@@ -259,10 +276,17 @@ def _unchanged(store: Store, state: DocumentState, fetched: Fetched, snapshot: s
 
 
 def _failed(
-    store: Store, state: DocumentState, fetched: Fetched, outcome: Outcome, reason: str, config: Config
+    store: Store,
+    state: DocumentState,
+    fetched: Fetched,
+    outcome: Outcome,
+    reason: str,
+    config: Config,
+    *,
+    text_digest: str | None = None,
 ) -> DocumentResult:
     """A failed check: recorded with its reason; after N in a row the document turns failing (one alert)."""
-    store.record_check(state.id, fetched, outcome=outcome, error=reason)
+    store.record_check(state.id, fetched, outcome=outcome, error=reason, text_digest=text_digest)
     failures = state.failures + 1
     since = state.failing_since or fetched.fetched_at
     healthy = state.healthy and failures < config.alerts.failing_after

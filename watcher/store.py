@@ -244,7 +244,13 @@ def _v2_search(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX changes_succession ON changes (document_id, id, from_version, to_version, detected_at)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_initial, _v2_search)
+def _v3_check_text(db: sqlite_utils.Database) -> None:
+    # The digest of the text a failed check saw, so that a shorter policy seen again and again can be told
+    # from a page that broke once.
+    db["checks"].add_column("text_digest", str)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_initial, _v2_search, _v3_check_text)
 
 
 # ------------------------------------------------------------------------------------------- store
@@ -376,6 +382,7 @@ class Store:
         error: str | None = None,
         snapshot: str | None = None,
         version_id: int | None = None,
+        text_digest: str | None = None,
     ) -> int:
         """Every attempt is recorded, success or not; `outcome`/`error` override the fetch's own verdict."""
         outcome = outcome or fetched.outcome
@@ -394,10 +401,24 @@ class Store:
                     "redirects": json.dumps(list(fetched.redirects)) if fetched.redirects else None,
                     "snapshot": snapshot,
                     "version_id": version_id,
+                    "text_digest": text_digest,
                 }
             )
             .last_pk
         )
+
+    def repeated_failures(self, document_id: int, outcome: Outcome, text_digest: str) -> int:
+        """How many of the latest checks in a row failed with `outcome` on this very text."""
+        rows = self.db.execute(
+            "SELECT outcome, text_digest FROM checks WHERE document_id = ? ORDER BY id DESC LIMIT 50",
+            (document_id,),
+        ).fetchall()
+        count = 0
+        for row_outcome, row_digest in rows:
+            if row_outcome != outcome.value or row_digest != text_digest:
+                break
+            count += 1
+        return count
 
     def save_snapshot(self, fetched: Fetched) -> str:
         """Keep the raw body, compressed, once per distinct content; returns its digest."""
