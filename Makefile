@@ -16,17 +16,17 @@ demo: $(STAMP)
 	$(BIN)/watcher demo
 
 test: $(STAMP)
-	$(BIN)/ruff check watcher tests bench
-	$(BIN)/ruff format --check watcher tests bench
+	$(BIN)/ruff check watcher tests bench training
+	$(BIN)/ruff format --check watcher tests bench training
 	$(BIN)/pytest -q -n 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check watcher tests bench
-	$(BIN)/ruff format --check watcher tests bench
+	$(BIN)/ruff check watcher tests bench training
+	$(BIN)/ruff format --check watcher tests bench training
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix watcher tests bench
-	$(BIN)/ruff format watcher tests bench
+	$(BIN)/ruff check --fix watcher tests bench training
+	$(BIN)/ruff format watcher tests bench training
 
 bench: $(STAMP)
 	$(BIN)/python bench/normalize_speed.py

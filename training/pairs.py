@@ -1,6 +1,6 @@
 """Consecutive-version pairs from the Open Terms Archive corpus, for the change-level development set.
 
-    python training/pairs.py > /tmp/pairs.jsonl          # pairs with their diff, for labelling (text stays out of the repo)
+    python training/pairs.py > /tmp/pairs.jsonl   # pairs with their diff, for labelling (text stays out of the repo)
 
 Each pair is referenced by service and the two version files; its label (material or not, categories) lives
 in training/labels/changes.jsonl. Pairs whose normalized texts are identical are skipped (no content change).
@@ -9,6 +9,7 @@ in training/labels/changes.jsonl. Pairs whose normalized texts are identical are
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import sys
@@ -33,7 +34,7 @@ def pairs(corpus: Path) -> list[tuple[str, str, str]]:
                 texts[name] = normalize_markdown((corpus / service / name).read_text(encoding="utf-8")).render()
             except ExtractionError:
                 texts[name] = ""
-        candidates = [(service, a, b) for a, b in zip(files, files[1:], strict=False) if texts[a] != texts[b]]
+        candidates = [(service, a, b) for a, b in itertools.pairwise(files) if texts[a] != texts[b]]
         random.Random(f"{SEED}:{service}").shuffle(candidates)
         found.extend(sorted(candidates[:PER_SERVICE]))
     return found
@@ -50,7 +51,9 @@ def main() -> None:
         except ExtractionError:
             continue
         change = diff_policies(old, new)
-        hunks = [{"kind": h.kind.value, "section": h.section, "before": h.before, "after": h.after} for h in change.hunks]
+        hunks = [
+            {"kind": h.kind.value, "section": h.section, "before": h.before, "after": h.after} for h in change.hunks
+        ]
         row = {"service": service, "old": old_file, "new": new_file, "moved": change.moved, "hunks": hunks}
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
