@@ -1,0 +1,67 @@
+"""Evaluate the shipped segment classifier on OPP-115 (evaluation only: never trained or tuned on it).
+
+    python training/evaluate_segments.py [--opp115 ../shared/opp115/validation.csv]
+
+Labels are mapped to our taxonomy as in DESIGN.md; F1 per category and the macro average over the nine
+categories that have an OPP-115 counterpart (transfers has none). Cite Wilson et al., ACL 2016.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from watcher.classify import categorize
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT.parent / "shared" / "opp115" / "validation.csv"
+MAPPING = {
+    "First Party Collection/Use": "collection",
+    "Third Party Sharing/Collection": "sharing",
+    "User Access, Edit and Deletion": "rights",
+    "User Choice/Control": "choices",
+    "Do Not Track": "choices",
+    "Data Retention": "retention",
+    "Data Security": "security",
+    "International and Specific Audiences": "audiences",
+    "Policy Change": "policy_change",
+    "Privacy contact information": "contact",
+}
+EVALUATED = ("collection", "sharing", "rights", "choices", "retention", "security", "audiences", "policy_change",
+             "contact")  # fmt: skip
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--opp115", type=Path, default=DEFAULT)
+    args = parser.parse_args()
+    gold: dict[str, set[str]] = defaultdict(set)
+    with args.opp115.open(newline="") as file:
+        for text, label in csv.reader(file):
+            if label in MAPPING:
+                gold[text].add(MAPPING[label])
+            else:
+                gold.setdefault(text, set())
+    started = time.perf_counter()
+    predicted = {text: set(categorize(text)) for text in gold}
+    elapsed = time.perf_counter() - started
+    print(f"{len(gold)} segments from {args.opp115.name}; {len(gold) / elapsed:.0f} segments/s")
+    scores = {}
+    for category in EVALUATED:
+        tp = sum(category in gold[t] and category in predicted[t] for t in gold)
+        fp = sum(category not in gold[t] and category in predicted[t] for t in gold)
+        fn = sum(category in gold[t] and category not in predicted[t] for t in gold)
+        scores[category] = f1(tp, fp, fn)
+        print(f"  {category:14} F1 {scores[category]:.3f}  (support {tp + fn})")
+    print(f"macro-F1 over {len(EVALUATED)} categories: {sum(scores.values()) / len(scores):.3f}")
+
+
+if __name__ == "__main__":
+    main()
