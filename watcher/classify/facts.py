@@ -581,7 +581,8 @@ def _vendor_name(raw: str) -> str:
     """A captured capitalised phrase as a vendor name, or "" when it is one of the policy's own terms."""
     name = _CORPORATE_SUFFIX.sub("", raw.strip(" .,;:")).strip()
     name = re.sub(r"^(?:The|Our|Your|A|An)\s+", "", name)
-    words = name.split()
+    # a heading in capitals ("HOW WE USE YOUR INFORMATION") uses the same words as the text
+    words = [word if word in _NOT_A_VENDOR or not word.isupper() else word.title() for word in name.split()]
     if not words or all(word.strip(".,'’") in _NOT_A_VENDOR for word in words):
         return ""
     if words[0] in _NOT_A_VENDOR:
@@ -719,7 +720,8 @@ _RIGHTS_CONTEXT = re.compile(
 _RIGHTS: tuple[tuple[str, str], ...] = (
     (
         "access",
-        r"\bright(?:s)? (?:of|to) (?:request )?access|\baccess(?:,| to| your| the| any| all| such| personal)"
+        r"\bright(?:s)? (?:of|to) (?:request )?access|\baccess,|\baccess (?:to )?(?:(?:your|the|any|all|such|this|that"
+        r"|of|our) )*(?:[\w-]+ ){0,2}?(?:personal|data|information|records|account|profile)\b"
         r"|\brequest (?:a copy|access|to access)|\bright to know|\bcopy of (?:your|the) (?:personal )?"
         r"(?:data|information)",
     ),

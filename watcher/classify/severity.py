@@ -7,9 +7,11 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple, overload
 
 from watcher.classify.facts import LocatedFact, compare_located, excerpt, extract_facts, split_sentences
-from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize
+from watcher.classify.model import load_model
+from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules
 from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
 
 # --------------------------------------------------------------------------------- cosmetic changes
@@ -44,7 +46,6 @@ _CONTRACTIONS = {
     "you've": "you have",
     "we'd": "we would",
 }
-_CONTRACTION = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in _CONTRACTIONS) + r")\b")
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -66,7 +67,17 @@ _CHROME = re.compile(
     ),  # applied to lower-cased text: IGNORECASE would double the cost
 )
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-_SUBSTANCE_WORD = re.compile(rf"{_EMAIL}|[^\W_]+(?:['’-][^\W_]+)*")
+# Cloudflare's e-mail obfuscation leaves "[email protected]" where an address was: still an address.
+_HIDDEN_EMAIL = re.compile(r"\[email\s+protected\]", re.IGNORECASE)
+# A bare domain with a path or a common top-level domain ("feedback-form.example.com/request"): a link.
+_DOMAIN = re.compile(
+    r"(?<![@\w.-])(?:[\w-]+\.)+(?:com|org|net|io|co|ai|app|gov|edu|eu|uk|de|fr|ie|info|biz|me|tv)\b(?:/\S*)?"
+    r"|(?<![@\w.-])(?:[\w-]+\.)+[a-z]{2,}/\S*",
+    re.IGNORECASE,
+)
+_SUBSTANCE_WORD = re.compile(rf"{_EMAIL}|[^\W_]+(?:['’-][^\W_]+)*|@")
+# What may come right before a sentence's first word (or nothing): that word's capital says nothing.
+_SENTENCE_START = re.compile(r"(?:^|[.!?;]|^\W+)[\W]*$")
 # A one- or two-letter edit to one of these words changes what the sentence says ("not" -> "now",
 # "opt-in" -> "opt-out", "may" -> "way"): never a typo.
 _MEANINGFUL_WORDS = frozenset(
@@ -80,20 +91,105 @@ _MEANINGFUL_WORDS = frozenset(
 # Words whose insertion or removal does not change what a sentence says: articles, fillers, and the
 # company's ways of naming itself ("we" -> "the Company").
 _NEUTRAL_WORDS = frozenset("a an the that which please also hereby we us our ours company companys".split())
+# Words that change what a sentence commits to: modal verbs, negations, quantifiers, conditions.
+_MODAL_WORDS = frozenset(
+    """
+    not no nor never may might can cannot could will wont shall must should would only all none
+    always without except unless until solely exclusively
+    """.split()
+)
+# Words that state no practice by themselves: articles, pronouns, prepositions, conjunctions, auxiliaries and
+# fillers. Modal verbs, negations and quantifiers ("may", "not", "only", "all") are not among them.
+_FUNCTION_WORDS = _NEUTRAL_WORDS | frozenset(
+    """
+    this these those it its i me my he him his she her they them their theirs you your yours who whom whose
+    what where when how there here of to in on at by for from as into onto upon about through via per and or
+    but if so than then such is are was were be been being am has have had having do does did etc eg ie
+    just further furthermore additionally moreover therefore thus herein thereof therein respectively
+    collectively together
+    """.split()
+)
 
 
-@functools.lru_cache(maxsize=1024)  # every hunk's texts are looked at several times
+# The commonest words of English and of the other languages policies are most often written in: a paragraph
+# with more of the second kind is a translation, which the English classifier and rules cannot read.
+_LETTERS = re.compile(r"[^\W\d_]+")
+_ENGLISH_WORDS = frozenset("the of and to you we your our with are that this for be by or not may from".split())
+_OTHER_LANGUAGE_WORDS = frozenset(
+    """
+    de la el los las del y en un una para por con que se su sus es al lo como o le les des et du une est pour
+    dans sur pas nous vous qui ou au aux und der das den dem ein eine ist nicht mit für auf zu sind wir sie ihre
+    oder von bei het een van voor niet op te met zijn wij je ons onze ook kunnen worden wordt deze dit naar uit
+    aan bij als dat hun da do dos não em um uma com os ao il di che per della delle dei gli non sono nel och
+    att som för inte med av är på ett og ikke af til er și sau pe cu în pentru care nu din ale să az és hogy
+    nem egy jest nie się że oraz lub są przez dla od jak który która które
+    """.split()
+)
+
+
+# Jurisdictions (one word of each name): whose data a sentence is about, and where it goes. A name that is
+# not one of them (a person, a product, a company already covered by the fact extractors) says no practice.
+_PLACES = frozenset(
+    """
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois
+    indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri
+    montana nebraska nevada hampshire jersey mexico york carolina dakota ohio oklahoma oregon pennsylvania rhode
+    tennessee texas utah vermont virginia washington wisconsin wyoming columbia puerto rico
+    eu eea uk us usa european europe kingdom states america switzerland swiss canada canadian quebec brazil
+    brazilian argentina chile colombia peru japan japanese china chinese korea india indian singapore
+    australia australian zealand israel turkey russia africa nigeria kenya egypt uae arabia
+    austria belgium bulgaria croatia cyprus czech denmark estonia finland france germany greece hungary ireland
+    italy latvia lithuania luxembourg malta netherlands poland portugal romania slovakia slovenia spain sweden
+    norway iceland liechtenstein
+    """.split()
+)
+
+
+class _Word(NamedTuple):
+    """A word as it is compared (lower case, no apostrophe or hyphen) and whether it is a name: capitalised
+    where no sentence starts ("Prighter Group", "Timeline", "the UK")."""
+
+    text: str
+    name: bool
+
+
+@functools.lru_cache(maxsize=2048)  # every hunk's texts are looked at several times
+def _words(text: str) -> tuple[_Word, ...]:
+    """The words of `text` without URLs, dates, list numbers, punctuation, spacing, contractions or a word
+    typed twice."""
+    text = _HIDDEN_EMAIL.sub(" @ ", _DOMAIN.sub(" ", _URL.sub(" ", _ENUMERATOR.sub("", text)))).replace("’", "'")
+    lower = text.lower()
+    if len(lower) == len(text):  # blank the dates and labels out of the text with its capitals
+        for start, end in reversed([m.span() for m in _CHROME.finditer(lower)]):
+            text = f"{text[:start]}{' ' * (end - start)}{text[end:]}"
+    else:
+        text = _CHROME.sub(" ", lower)
+    tokens = [(m.group(), m.start()) for m in _SUBSTANCE_WORD.finditer(text)]
+    # In text written in capitals ("WE DO NOT SELL YOUR DATA") a capital marks no name.
+    mixed = sum(token.isupper() and len(token) > 1 for token, _ in tokens) * 2 <= len(tokens)
+    words: list[_Word] = []
+    for token, start in tokens:
+        name = mixed and token[0].isupper() and not _SENTENCE_START.search(text[max(0, start - 6) : start])
+        token = token.lower()
+        for n, part in enumerate(_CONTRACTIONS[token].split() if token in _CONTRACTIONS else [token]):
+            part = part.replace("'", "").replace("-", "")
+            if not words or words[-1].text != part:  # "Other Other U.S. States"
+                words.append(_Word(part, name and not n))
+    return tuple(words)
+
+
+@functools.lru_cache(maxsize=2048)
 def substance(text: str) -> tuple[str, ...]:
     """The words of `text` that carry meaning: lower case, without URLs, dates, list numbers, punctuation,
     spacing, contractions or a word typed twice."""
-    text = _URL.sub(" ", _ENUMERATOR.sub("", text)).lower().replace("’", "'")
-    text = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group()], _CHROME.sub(" ", text))
-    words: list[str] = []
-    for word in _SUBSTANCE_WORD.findall(text):
-        word = word.replace("'", "").replace("-", "")
-        if not words or words[-1] != word:  # "Other Other U.S. States"
-            words.append(word)
-    return tuple(words)
+    return tuple(word.text for word in _words(text))
+
+
+def is_other_language(text: str) -> bool:
+    """True when `text` is written in a language other than English (by its commonest words, or its script)."""
+    words = _LETTERS.findall(text.lower())
+    other = sum(w in _OTHER_LANGUAGE_WORDS or w[0] > "\u024f" for w in words)
+    return other >= 2 and other > 2 * sum(w in _ENGLISH_WORDS for w in words)
 
 
 def is_cosmetic(hunk: Hunk) -> bool:
@@ -101,9 +197,24 @@ def is_cosmetic(hunk: Hunk) -> bool:
     before, after = substance(hunk.before), substance(hunk.after)
     if "".join(before) == "".join(after):
         return True  # also catches "third-party" -> "third party", "e-mail" -> "email"
-    if len(before) != len(after):
+    if not before or not after:
         return False
-    return all(a == b or _is_typo(a, b) for a, b in zip(before, after, strict=True))
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        old_words, new_words = before[i1:i2], after[j1:j2]
+        if len(old_words) == len(new_words):
+            typo = all(_is_typo(a, b) for a, b in zip(old_words, new_words, strict=True))
+        else:
+            # "Third Party Services" -> "Third-Party Service": a typo across words written apart or together
+            typo = (
+                bool(old_words and new_words)
+                and not any(w in _MEANINGFUL_WORDS for w in old_words + new_words)
+                and _is_typo("".join(old_words), "".join(new_words))
+            )
+        if not typo:
+            return False
+    return True
 
 
 def _is_typo(a: str, b: str) -> bool:
@@ -143,15 +254,67 @@ def is_contact_swap(hunk: Hunk) -> bool:
 
 def _touched_words(hunk: Hunk) -> set[str]:
     """The substance words a changed block deletes or inserts."""
-    before, after = substance(hunk.before), substance(hunk.after)
-    touched: set[str] = set()
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+    return {word.text for word in _edited(hunk)}
+
+
+def _edited(hunk: Hunk) -> tuple[_Word, ...]:
+    """The words a hunk deletes or inserts: all of a block's words when it is added or removed."""
+    deleted, inserted = _edits(hunk)
+    return deleted + inserted
+
+
+@functools.lru_cache(maxsize=256)  # asked by several rules about the same hunk
+def _edits(hunk: Hunk) -> tuple[tuple[_Word, ...], tuple[_Word, ...]]:
+    """The words a hunk deletes, and those it inserts."""
+    before, after = _words(hunk.before), _words(hunk.after)
+    if not before or not after:
+        return before, after
+    deleted: list[_Word] = []
+    inserted: list[_Word] = []
+    matcher = difflib.SequenceMatcher(None, [w.text for w in before], [w.text for w in after], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
-            touched.update(before[i1:i2], after[j1:j2])
-    return touched
+            deleted.extend(before[i1:i2])
+            inserted.extend(after[j1:j2])
+    return tuple(deleted), tuple(inserted)
+
+
+def meaning_words(hunk: Hunk, vendor: str = "") -> frozenset[str]:
+    """The words a hunk adds or removes that can state a practice: not function words, numbers, e-mail
+    addresses, links, dates or the company's own name, and not names (of a person, a product, a street) unless
+    the edit names a jurisdiction outside an address. A word changed only in its ending ("service" ->
+    "services", "use" -> "used") counts for neither side."""
+    own = {word.text for word in _words(vendor)}
+    deleted, inserted = _edits(hunk)
+    edited = deleted + inserted
+    address = any(ch.isdigit() or ch == "@" for w in edited for ch in w.text)
+    # "residents of Indiana, Kentucky and ..." widens a right; "London E1 6RS" moves an office
+    keep_names = not address and any(w.name and w.text in _PLACES for w in edited)
+    words = {
+        w.text
+        for w in edited
+        if (keep_names or not w.name)
+        and w.text not in _FUNCTION_WORDS
+        and w.text not in own
+        and not any(ch.isdigit() or ch == "@" for ch in w.text)
+    }
+    if hunk.kind is HunkKind.CHANGED:
+        words -= {a for a in words for b in words if a != b and _same_stem(a, b)}
+    return frozenset(words)
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """ "share" / "shared" / "sharing", "service" / "services": one word in two forms."""
+    short, long = sorted((a, b), key=len)
+    stem = short[:-1] if short.endswith("e") and len(short) > 3 else short
+    return len(stem) >= 3 and long.startswith(stem) and len(long) - len(stem) <= 4
 
 
 # ---------------------------------------------------------------------------------------- assessment
+
+MIN_STATEMENT_WORDS = 4  # an added or removed block shorter than this is a label, a title or a menu entry
+MAX_MOVE_HUNKS = 300  # more hunks than this are a rewrite, where moved sentences change nothing
+LANGUAGE_SAMPLE_CHARS = 5_000  # enough of a policy to tell its language
 
 
 @dataclass(frozen=True)
@@ -164,6 +327,7 @@ class _Judged:
     changed_after: str
     categories: tuple[str, ...]
     severity: Severity
+    translation: bool = False  # in another language than the policy: its facts are not read
 
 
 def assess(diff: Diff, *, watched: frozenset[str] = DEFAULT_WATCHED, vendor: str = "") -> Assessment:
@@ -175,9 +339,22 @@ def assess(diff: Diff, *, watched: frozenset[str] = DEFAULT_WATCHED, vendor: str
     afters = "".join("".join(substance(h.after)) for h in diff.hunks)
     if befores == afters:
         return Assessment(Severity.COSMETIC)  # the same words re-cut into other blocks: formatting
-    judged = [_judge(index, hunk, watched) for index, hunk in enumerate(diff.hunks) if not is_cosmetic(hunk)]
-    if not judged:
+    substantive = [(i, hunk) for i, hunk in enumerate(diff.hunks) if not is_cosmetic(hunk)]
+    if not substantive:
         return Assessment(Severity.COSMETIC)
+    english = diff.old is not None and not is_other_language(_full_text(diff.old)[:LANGUAGE_SAMPLE_CHARS])
+    moved = _moved_text([hunk for _, hunk in substantive])
+    judged = [_judge(i, hunk, watched, vendor, english, k in moved) for k, (i, hunk) in enumerate(substantive)]
+    # A heading says what the text under it is about; it is material when that text changed materially.
+    material_sections = {
+        item.hunk.section for item in judged if item.severity is Severity.MATERIAL and not _is_heading(item.hunk)
+    }
+    judged = [
+        dataclasses.replace(item, severity=Severity.MATERIAL)
+        if _is_heading(item.hunk) and item.hunk.section in material_sections and set(item.categories) & watched
+        else item
+        for item in judged
+    ]
 
     findings: list[tuple[int, Finding]] = []
     explained: dict[int, Severity] = {}  # hunk index -> the highest severity its fact findings carry
@@ -204,16 +381,125 @@ def assess(diff: Diff, *, watched: frozenset[str] = DEFAULT_WATCHED, vendor: str
     )
 
 
-def _judge(index: int, hunk: Hunk, watched: frozenset[str]) -> _Judged:
+def _judge(index: int, hunk: Hunk, watched: frozenset[str], vendor: str, english: bool, moved: bool) -> _Judged:
+    """`english`: the policy is in English, so that a paragraph in another language is a translation."""
     changed_before, changed_after = _changed_sentences(hunk)
     # Categories come from what changed (not the unchanged rest of a long paragraph; not the words of its
     # links) and from the heading it sits under; a swapped e-mail address is a contact change wherever it is.
     changed_text = _URL.sub(" ", f"{changed_before}\n{changed_after}")
-    found = {"contact"} if is_contact_swap(hunk) else {*categorize(changed_text), *categorize(hunk.section)}
+    if is_contact_swap(hunk):
+        return _Judged(index, hunk, changed_before, changed_after, ("contact",), Severity.MINOR)
+    foreign = is_other_language(hunk.section) or is_other_language(f"{hunk.section}\n{changed_text}")
+    if foreign and english:
+        # a translation added beside the policy: the English classifier, rules and fact extractors cannot read it
+        return _Judged(index, hunk, changed_before, changed_after, (), Severity.MINOR, translation=True)
+    if moved or not meaning_words(hunk, vendor):
+        # only names, numbers, addresses or links changed, or text moved: the keyword rules name its categories,
+        # at a fraction of the classifier's cost
+        found = {*categorize_by_rules(changed_text), *categorize_by_rules(hunk.section)}
+        categories = tuple(c for c in CATEGORIES if c in found)
+        return _Judged(index, hunk, changed_before, changed_after, categories, Severity.MINOR)
+    scores, said = _classify(changed_text)
+    heading = set(categorize_by_rules(hunk.section))
+    if "audiences" in said and not foreign and not _names_an_audience(f"{hunk.section}\n{changed_text}"):
+        said.discard("audiences")  # a text addressed to a group or a region names it
+    found = said | heading
     categories = tuple(c for c in CATEGORIES if c in found)
-    material = bool(found & watched) and not is_rewording(hunk)
+    # a heading is as material as the text under it: assess() decides
+    material = (
+        not _is_heading(hunk) and bool(found & watched) and _may_state_practice(hunk, changed_text, watched, foreign)
+    )
+    if material and scores.get("contact", 0.0) >= max((scores.get(c, 0.0) for c in watched), default=1.0):
+        # read as contact details at least as much as any watched practice: how to reach the vendor changed
+        material = False
+        categories = tuple(c for c in CATEGORIES if c == "contact" or c in categories)
     severity = Severity.MATERIAL if material else Severity.MINOR
     return _Judged(index, hunk, changed_before, changed_after, categories, severity)
+
+
+def _classify(text: str) -> tuple[dict[str, float], set[str]]:
+    """The segment classifier's probabilities for `text`, and the categories over their thresholds."""
+    model = load_model()
+    scores = model.probabilities(text)
+    return scores, {c for c, t in zip(model.categories, model.thresholds.tolist(), strict=True) if scores[c] >= t}
+
+
+def _names_an_audience(text: str) -> bool:
+    """Whether `text` names a group of people or a region: children, an age, a jurisdiction or its law."""
+    return "audiences" in categorize_by_rules(text) or any(w.name and w.text in _PLACES for w in _words(text))
+
+
+def _may_state_practice(hunk: Hunk, changed_text: str, watched: frozenset[str], foreign: bool) -> bool:
+    """Whether the words of a hunk can state a practice (the word lists and keyword rules read English only)."""
+    if hunk.kind is HunkKind.CHANGED:
+        # the changed words themselves must speak of a practice, not only the sentence around them
+        return not is_rewording(hunk) and (foreign or _edit_speaks_of_practice(hunk, watched))
+    # A label or a menu entry states nothing on its own. A banner or a survey that came with the page speaks of
+    # no personal data and no practice, and sits under no heading of one.
+    if len(_words(hunk.before or hunk.after)) < MIN_STATEMENT_WORDS:
+        return False
+    return foreign or _speaks_of_practice(f"{hunk.section}\n{changed_text}", watched)
+
+
+# Words any statement about personal data uses, whatever the practice.
+_DATA_WORDS = re.compile(
+    r"\b(?:personal|your|user|customer)s?\W+(?:\w+\W+)?(?:data|information|details)\b|\bdata\b", re.I
+)
+
+
+def _speaks_of_practice(text: str, watched: frozenset[str]) -> bool:
+    """Whether `text` uses the words of a practice: of personal data, or of a watched category's rules."""
+    return bool(_DATA_WORDS.search(text)) or bool(set(categorize_by_rules(text)) & watched)
+
+
+def _moved_text(hunks: list[Hunk]) -> set[int]:
+    """The positions of hunks whose every deleted passage another hunk inserts and whose every inserted passage
+    another hunk deletes: text moved between paragraphs (a sentence split off into its own item), not changed."""
+    if len(hunks) > MAX_MOVE_HUNKS:
+        return set()  # a rewrite: nothing to gain from looking for moves
+    runs = [_edit_runs(hunk) for hunk in hunks]
+    deleted_pool = "|".join(run for deleted, _ in runs for run in deleted)
+    inserted_pool = "|".join(run for _, inserted in runs for run in inserted)
+    return {
+        k
+        for k, (deleted, inserted) in enumerate(runs)
+        if (deleted or inserted)
+        and all(run in inserted_pool for run in deleted)
+        and all(run in deleted_pool for run in inserted)
+    }
+
+
+def _edit_runs(hunk: Hunk) -> tuple[list[str], list[str]]:
+    """The runs of words a hunk deletes and inserts (" w1 w2 "), without runs of function words only."""
+    before, after = substance(hunk.before), substance(hunk.after)
+    deleted: list[str] = []
+    inserted: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag != "equal":
+            for side, words in ((deleted, before[i1:i2]), (inserted, after[j1:j2])):
+                if any(w not in _FUNCTION_WORDS for w in words):
+                    side.append(f" {' '.join(words)} ")
+    return deleted, inserted
+
+
+def _edit_speaks_of_practice(hunk: Hunk, watched: frozenset[str]) -> bool:
+    """Whether the words a changed block deletes or inserts are a practice's: a modal verb, a negation or a
+    quantifier, a jurisdiction, personal data, the vocabulary of a watched category, or words the classifier
+    reads as a watched practice on their own ("including your precise location", "to train our models")."""
+    deleted, inserted = _edits(hunk)
+    if any(w.text in _MODAL_WORDS or (w.name and w.text in _PLACES) for w in deleted + inserted):
+        return True
+    changed = (
+        "\n".join(text for op, text in hunk.ops if op != 0)
+        if hunk.ops
+        else " ".join(w.text for w in deleted + inserted)
+    )
+    return _speaks_of_practice(changed, watched) or bool(_classify(changed)[1] & watched)
+
+
+def _is_heading(hunk: Hunk) -> bool:
+    """diff.py names a heading's own hunk after the heading itself."""
+    return bool(hunk.section) and hunk.section in (hunk.before, hunk.after)
 
 
 def _changed_sentences(hunk: Hunk) -> tuple[str, str]:
@@ -233,6 +519,8 @@ def _fact_changes(judged: list[_Judged], diff: Diff, vendor: str) -> list[tuple[
     old: list[LocatedFact] = []
     new: list[LocatedFact] = []
     for item in judged:
+        if item.translation:
+            continue
         old.extend(
             LocatedFact(f, item.hunk.section, item.index) for f in extract_facts(item.hunk.before, item.hunk.section)
         )
@@ -248,6 +536,10 @@ def _fact_changes(judged: list[_Judged], diff: Diff, vendor: str) -> list[tuple[
     )
 
 
+@overload
+def _full_text(policy: PolicyText) -> str: ...
+@overload
+def _full_text(policy: None) -> None: ...
 def _full_text(policy: PolicyText | None) -> str | None:
     return "\n".join(block.text for block in policy.blocks) if policy is not None else None
 
@@ -255,9 +547,12 @@ def _full_text(policy: PolicyText | None) -> str | None:
 def _generic_finding(item: _Judged, watched: frozenset[str]) -> Finding:
     """A finding for a substantive hunk without a fact: which category, where, and the changed text."""
     hunk = item.hunk
-    category = next((c for c in item.categories if c in watched), item.categories[0] if item.categories else "")
-    # diff.py names a heading's own hunk after the heading itself
-    is_heading = bool(hunk.section) and hunk.section in (hunk.before, hunk.after)
+    # the heading's own category first: "sharing: paragraph changed in 'Who we share with'"
+    heading = [c for c in categorize_by_rules(hunk.section) if c in item.categories and c in watched]
+    category = next(
+        (c for c in [*heading, *item.categories] if c in watched), item.categories[0] if item.categories else ""
+    )
+    is_heading = _is_heading(hunk)
     verb = {HunkKind.ADDED: "added", HunkKind.REMOVED: "removed", HunkKind.CHANGED: "changed"}[hunk.kind]
     if is_heading:
         quoted = f"'{hunk.before}' -> '{hunk.after}'" if hunk.kind is HunkKind.CHANGED else f"'{hunk.section}'"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from watcher.classify.model import categorize as categorize_by_model
 from watcher.models import CATEGORIES
 
 # Changes in these categories alert at once by default; how a policy announces changes and how to reach the
@@ -121,6 +122,12 @@ assert set(_COMPILED) == set(CATEGORIES), "every category needs rules"
 
 
 def categorize(text: str) -> tuple[str, ...]:
-    """The categories `text` talks about, in taxonomy order; empty means "other"."""
+    """The categories `text` talks about, in taxonomy order; empty means "other". The trained segment
+    classifier (model.py) decides; see training/ for its data and measured accuracy."""
+    return categorize_by_model(text)
+
+
+def categorize_by_rules(text: str) -> tuple[str, ...]:
+    """The keyword rules: kept for short texts such as section headings, where they are more reliable."""
     text = text.lower()
     return tuple(category for category in CATEGORIES if _COMPILED[category].search(text))
