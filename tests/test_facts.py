@@ -135,6 +135,7 @@ def test_named_third_parties(sentence, expected):
         "We share data with Law Enforcement when the law requires it.",
         "We use Cookies and similar Technologies on the Site.",
         "We use SCCs for transfers.",
+        "HOW WE USE YOUR INFORMATION",
     ],
 )
 def test_ordinary_capitalised_words_are_not_third_parties(sentence):
@@ -251,6 +252,11 @@ def test_consent_complaint_and_us_state_rights():
         "opt out of sale",
         "non-discrimination",
     ]
+
+
+def test_access_to_the_service_is_not_the_right_of_access():
+    assert values("From May, you may need to sign in with a linked account to get full access to Acme.", RIGHT) == []
+    assert values("You may request access to the personal information we hold about you.", RIGHT) == ["access"]
 
 
 def test_deleting_data_is_not_a_right_without_a_rights_context():

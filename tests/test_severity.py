@@ -302,3 +302,138 @@ def test_the_vendor_itself_is_never_a_third_party():
     found = summaries(assess_change(old, new, vendor="Acme Payments"))
     assert "new third party: Stripe" in found
     assert not any("Acme" in s for s in found)
+
+
+# ------------------------------------------------------------------- noise that is not a material change
+
+
+def test_an_e_mail_address_hidden_by_the_page_is_a_contact_change():
+    with_address = POLICY.replace("and to data portability.", "and to data portability: write to rights@acme.example.")
+    # Cloudflare replaces addresses with "[email protected]" on pages it serves
+    assessment = assess_change(with_address, with_address.replace("rights@acme.example", "[email protected]"))
+    assert assessment.severity is Severity.MINOR
+    assert assessment.categories == ("contact",)
+
+
+def test_a_link_written_without_its_scheme_is_a_link():
+    with_link = POLICY.replace("with any question", "at help.acme.example/privacy with any question")
+    moved_link = with_link.replace("help.acme.example/privacy", "support.acme.example/forms/privacy")
+    assert assess_change(with_link, moved_link).severity is Severity.COSMETIC
+
+
+def test_a_typo_across_words_written_apart_or_together_is_cosmetic():
+    with_addendum = POLICY.replace("to run the service.", "to run the service. See our Third Party Services Addendum.")
+    fixed = with_addendum.replace("Third Party Services Addendum", "Third-Party Service Addendum")
+    assert assess_change(with_addendum, fixed).severity is Severity.COSMETIC
+
+
+def test_a_renamed_product_feature_is_minor():
+    with_feature = POLICY.replace(
+        "# Your rights",
+        "# Location\n\nYou can turn on Location History to keep a private map of where you go.\n\n# Your rights",
+    )
+    renamed = with_feature.replace("Location History", "Timeline")
+    assert assess_change(with_feature, renamed).severity is Severity.MINOR
+
+
+def test_a_new_postal_address_in_a_rights_paragraph_is_minor():
+    with_address = POLICY.replace(
+        "and to data portability.", "and to data portability. You can also write to us at 12 Harbour Street, Dublin 2."
+    )
+    moved_office = with_address.replace("12 Harbour Street, Dublin 2", "40 Quay Road, Cork T12 X4")
+    assert assess_change(with_address, moved_office).severity is Severity.MINOR
+
+
+def test_residents_of_more_jurisdictions_given_a_right_is_material():
+    with_states = POLICY.replace(
+        "# Contact us",
+        "# US states\n\nIf you live in Virginia or Colorado, you may appeal our decision.\n\n# Contact us",
+    )
+    widened = with_states.replace("Virginia or Colorado", "Virginia, Colorado, Oregon or Texas")
+    assert assess_change(with_states, widened).severity is Severity.MATERIAL
+
+
+def test_a_translation_added_beside_an_english_policy_is_minor():
+    translated = POLICY.replace(
+        "# Contact us",
+        "# Aviso de privacidad\n\nRecopilamos su nombre y su dirección de correo electrónico cuando crea una cuenta "
+        "para usar el servicio, y los compartimos con nuestros proveedores.\n\n# Contact us",
+    )
+    assessment = assess_change(POLICY, translated)
+    assert assessment.severity is Severity.MINOR
+    assert not any(finding.severity is Severity.MATERIAL for finding in assessment.findings)
+
+
+def test_a_policy_written_in_another_language_is_still_judged():
+    french = (
+        "# Politique de confidentialité\n\nNous collectons votre nom et votre adresse e-mail lorsque vous créez un "
+        "compte.\n\n# Partage des données\n\nNous partageons vos données avec nos prestataires de paiement."
+    )
+    shared_more = french.replace(
+        "prestataires de paiement.",
+        "prestataires de paiement et avec nos partenaires publicitaires pour vous montrer des annonces ciblées.",
+    )
+    assert assess_change(french, shared_more).severity is Severity.MATERIAL
+
+
+def test_a_heading_added_over_unchanged_text_is_minor():
+    assessment = assess_change(POLICY, POLICY.replace("# Children", "# Children's privacy\n\n# Children"))
+    assert assessment.severity is Severity.MINOR
+    assert summaries(assessment) == ["audiences: heading added: 'Children's privacy'"]
+
+
+def test_a_sentence_moved_to_another_section_is_not_material():
+    moved = POLICY.replace(" We do not sell your personal information.", "").replace(
+        "the features you use.", "the features you use.\n\nWe do not sell your personal information."
+    )
+    assessment = assess_change(POLICY, moved)
+    assert assessment.severity is Severity.MINOR
+    assert not any("sale" in finding.summary for finding in assessment.findings)
+
+
+def test_changed_words_that_state_no_practice_are_minor():
+    with_reply = POLICY.replace("after you close your account.", "after you close your account; we reply to questions.")
+    assessment = assess_change(with_reply, with_reply.replace("we reply to", "we respond to"))
+    assert assessment.severity is Severity.MINOR
+    assert assessment.categories == ("retention",)
+
+
+def test_an_added_example_that_widens_a_practice_is_material():
+    assessment = edit("usage data such as the pages", "usage data, including your precise location, such as the pages")
+    assert assessment.severity is Severity.MATERIAL
+    assert assessment.categories == ("collection",)
+
+
+def test_a_site_banner_captured_with_the_policy_is_minor():
+    with_banner = POLICY.replace(
+        "# Acme Privacy Notice\n",
+        "# Acme Privacy Notice\n\nSign up for our newsletter and get 10% off your first order!\n",
+    )
+    assert assess_change(POLICY, with_banner).severity is Severity.MINOR
+
+
+def test_a_label_or_menu_entry_added_is_minor():
+    with_label = POLICY.replace("# Who we share with", "Download PDF\n\n# Who we share with")
+    assert assess_change(POLICY, with_label).severity is Severity.MINOR
+
+
+def test_a_new_item_in_a_list_of_collected_data_is_material():
+    with_item = POLICY.replace("the features you use.", "the features you use.\n\n- Photos and videos you upload")
+    assessment = assess_change(POLICY, with_item)
+    assert assessment.severity is Severity.MATERIAL
+    assert assessment.categories == ("collection",)
+
+
+def test_a_paragraph_read_as_contact_details_is_a_minor_contact_change():
+    representative = "If you are located in Brazil, please contact our representative by e-mail at brazil@acme.example."
+    with_representative = POLICY.replace("and to data portability.", f"and to data portability.\n\n{representative}")
+    assessment = assess_change(POLICY, with_representative)
+    assert assessment.severity is Severity.MINOR
+    assert summaries(assessment) == ["contact: paragraph added in 'Your rights'"]
+
+
+def test_a_change_written_in_capitals_is_read():
+    shouted = POLICY + "\n\n# Disclaimer\n\nWE MAY SHARE YOUR DATA WITH OUR PARTNERS."
+    assessment = assess_change(shouted, shouted.replace("OUR PARTNERS.", "OUR PARTNERS AND ADVERTISERS."))
+    assert assessment.severity is Severity.MATERIAL
+    assert "sharing" in assessment.categories

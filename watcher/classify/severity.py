@@ -7,7 +7,7 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass
-from typing import NamedTuple, overload
+from typing import NamedTuple
 
 from watcher.classify.facts import LocatedFact, compare_located, excerpt, extract_facts, split_sentences
 from watcher.classify.model import load_model
@@ -76,8 +76,8 @@ _DOMAIN = re.compile(
     re.IGNORECASE,
 )
 _SUBSTANCE_WORD = re.compile(rf"{_EMAIL}|[^\W_]+(?:['’-][^\W_]+)*|@")
-# What may come right before a sentence's first word (or nothing): that word's capital says nothing.
-_SENTENCE_START = re.compile(r"(?:^|[.!?;]|^\W+)[\W]*$")
+# Between two words, the end of a sentence: the next word's capital says nothing.
+_SENTENCE_END = re.compile(r"[.!?;\n]")
 # A one- or two-letter edit to one of these words changes what the sentence says ("not" -> "now",
 # "opt-in" -> "opt-out", "may" -> "way"): never a typo.
 _MEANINGFUL_WORDS = frozenset(
@@ -117,12 +117,13 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _ENGLISH_WORDS = frozenset("the of and to you we your our with are that this for be by or not may from".split())
 _OTHER_LANGUAGE_WORDS = frozenset(
     """
-    de la el los las del y en un una para por con que se su sus es al lo como o le les des et du une est pour
-    dans sur pas nous vous qui ou au aux und der das den dem ein eine ist nicht mit für auf zu sind wir sie ihre
-    oder von bei het een van voor niet op te met zijn wij je ons onze ook kunnen worden wordt deze dit naar uit
-    aan bij als dat hun da do dos não em um uma com os ao il di che per della delle dei gli non sono nel och
-    att som för inte med av är på ett og ikke af til er și sau pe cu în pentru care nu din ale să az és hogy
-    nem egy jest nie się że oraz lub są przez dla od jak który która które
+    de la el los las del y en un una para por con que se su sus es al lo como o usted nuestro nuestra nuestros
+    este esta le les des et du une est pour dans sur pas nous vous votre vos notre nos avec ces cette sont par
+    qui ou au aux leur leurs und der das den dem ein eine ist nicht mit für auf zu sind wir sie ihre ihr unsere
+    werden kann durch oder von bei het een van voor niet op te zijn wij je ons onze ook kunnen worden wordt deze
+    dit naar uit aan bij als dat hun da dos não em um uma ao il di che della delle dei gli sono nel och att som
+    för inte med av är på ett og ikke af til er și sau pe cu în pentru nu din ale să az és hogy nem egy jest nie
+    się że oraz lub są przez dla od jak który która które
     """.split()
 )
 
@@ -164,12 +165,16 @@ def _words(text: str) -> tuple[_Word, ...]:
             text = f"{text[:start]}{' ' * (end - start)}{text[end:]}"
     else:
         text = _CHROME.sub(" ", lower)
-    tokens = [(m.group(), m.start()) for m in _SUBSTANCE_WORD.finditer(text)]
+    tokens = [(m.group(), m.start(), m.end()) for m in _SUBSTANCE_WORD.finditer(text)]
     # In text written in capitals ("WE DO NOT SELL YOUR DATA") a capital marks no name.
-    mixed = sum(token.isupper() and len(token) > 1 for token, _ in tokens) * 2 <= len(tokens)
+    mixed = sum(token.isupper() and len(token) > 1 for token, _, _ in tokens) * 2 <= len(tokens)
     words: list[_Word] = []
-    for token, start in tokens:
-        name = mixed and token[0].isupper() and not _SENTENCE_START.search(text[max(0, start - 6) : start])
+    end = 0
+    for token, start, next_end in tokens:
+        # a capital after the end of a sentence, or at the start of the text or of a list item, marks no name
+        gap = text[end:start]
+        name = mixed and token[0].isupper() and end > 0 and len(gap) < 6 and not _SENTENCE_END.search(gap)
+        end = next_end
         token = token.lower()
         for n, part in enumerate(_CONTRACTIONS[token].split() if token in _CONTRACTIONS else [token]):
             part = part.replace("'", "").replace("-", "")
@@ -290,17 +295,20 @@ def meaning_words(hunk: Hunk, vendor: str = "") -> frozenset[str]:
     address = any(ch.isdigit() or ch == "@" for w in edited for ch in w.text)
     # "residents of Indiana, Kentucky and ..." widens a right; "London E1 6RS" moves an office
     keep_names = not address and any(w.name and w.text in _PLACES for w in edited)
-    words = {
-        w.text
-        for w in edited
-        if (keep_names or not w.name)
-        and w.text not in _FUNCTION_WORDS
-        and w.text not in own
-        and not any(ch.isdigit() or ch == "@" for ch in w.text)
-    }
-    if hunk.kind is HunkKind.CHANGED:
-        words -= {a for a in words for b in words if a != b and _same_stem(a, b)}
-    return frozenset(words)
+
+    def meaningful(side: tuple[_Word, ...]) -> set[str]:
+        return {
+            w.text
+            for w in side
+            if (keep_names or not w.name)
+            and w.text not in _FUNCTION_WORDS
+            and w.text not in own
+            and not any(ch.isdigit() or ch == "@" for ch in w.text)
+        }
+
+    removed, added = meaningful(deleted), meaningful(inserted)
+    inflected = {w for a in removed - added for b in added - removed if _same_stem(a, b) for w in (a, b)}
+    return frozenset((removed | added) - inflected)
 
 
 def _same_stem(a: str, b: str) -> bool:
@@ -313,6 +321,7 @@ def _same_stem(a: str, b: str) -> bool:
 # ---------------------------------------------------------------------------------------- assessment
 
 MIN_STATEMENT_WORDS = 4  # an added or removed block shorter than this is a label, a title or a menu entry
+MOVED_PASSAGE_WORDS = 3  # a passage found elsewhere is moved text when it has at least this many words
 MAX_MOVE_HUNKS = 300  # more hunks than this are a rewrite, where moved sentences change nothing
 LANGUAGE_SAMPLE_CHARS = 5_000  # enough of a policy to tell its language
 
@@ -342,7 +351,7 @@ def assess(diff: Diff, *, watched: frozenset[str] = DEFAULT_WATCHED, vendor: str
     substantive = [(i, hunk) for i, hunk in enumerate(diff.hunks) if not is_cosmetic(hunk)]
     if not substantive:
         return Assessment(Severity.COSMETIC)
-    english = diff.old is not None and not is_other_language(_full_text(diff.old)[:LANGUAGE_SAMPLE_CHARS])
+    english = diff.old is not None and not is_other_language(_opening(diff.old))
     moved = _moved_text([hunk for _, hunk in substantive])
     judged = [_judge(i, hunk, watched, vendor, english, k in moved) for k, (i, hunk) in enumerate(substantive)]
     # A heading says what the text under it is about; it is material when that text changed materially.
@@ -393,9 +402,10 @@ def _judge(index: int, hunk: Hunk, watched: frozenset[str], vendor: str, english
     if foreign and english:
         # a translation added beside the policy: the English classifier, rules and fact extractors cannot read it
         return _Judged(index, hunk, changed_before, changed_after, (), Severity.MINOR, translation=True)
-    if moved or not meaning_words(hunk, vendor):
-        # only names, numbers, addresses or links changed, or text moved: the keyword rules name its categories,
-        # at a fraction of the classifier's cost
+    label = hunk.kind is not HunkKind.CHANGED and len(_words(hunk.before or hunk.after)) < MIN_STATEMENT_WORDS
+    if moved or label or not meaning_words(hunk, vendor):
+        # Only names, numbers, addresses or links changed, text moved, or a label came or went: nothing that can
+        # state a practice. The keyword rules name its categories, at a fraction of the classifier's cost.
         found = {*categorize_by_rules(changed_text), *categorize_by_rules(hunk.section)}
         categories = tuple(c for c in CATEGORIES if c in found)
         return _Judged(index, hunk, changed_before, changed_after, categories, Severity.MINOR)
@@ -412,7 +422,7 @@ def _judge(index: int, hunk: Hunk, watched: frozenset[str], vendor: str, english
     if material and scores.get("contact", 0.0) >= max((scores.get(c, 0.0) for c in watched), default=1.0):
         # read as contact details at least as much as any watched practice: how to reach the vendor changed
         material = False
-        categories = tuple(c for c in CATEGORIES if c == "contact" or c in categories)
+        categories = ("contact",)
     severity = Severity.MATERIAL if material else Severity.MINOR
     return _Judged(index, hunk, changed_before, changed_after, categories, severity)
 
@@ -460,10 +470,12 @@ def _moved_text(hunks: list[Hunk]) -> set[int]:
     runs = [_edit_runs(hunk) for hunk in hunks]
     deleted_pool = "|".join(run for deleted, _ in runs for run in deleted)
     inserted_pool = "|".join(run for _, inserted in runs for run in inserted)
+    # A passage of a word or two ("not") is found anywhere: only passages of a few words count as moved.
     return {
         k
         for k, (deleted, inserted) in enumerate(runs)
         if (deleted or inserted)
+        and all(run.count(" ") > MOVED_PASSAGE_WORDS for run in deleted + inserted)
         and all(run in inserted_pool for run in deleted)
         and all(run in deleted_pool for run in inserted)
     }
@@ -536,10 +548,18 @@ def _fact_changes(judged: list[_Judged], diff: Diff, vendor: str) -> list[tuple[
     )
 
 
-@overload
-def _full_text(policy: PolicyText) -> str: ...
-@overload
-def _full_text(policy: None) -> None: ...
+def _opening(policy: PolicyText) -> str:
+    """The first LANGUAGE_SAMPLE_CHARS or so of a policy's text."""
+    texts: list[str] = []
+    size = 0
+    for block in policy.blocks:
+        if size >= LANGUAGE_SAMPLE_CHARS:
+            break
+        texts.append(block.text)
+        size += len(block.text) + 1
+    return "\n".join(texts)
+
+
 def _full_text(policy: PolicyText | None) -> str | None:
     return "\n".join(block.text for block in policy.blocks) if policy is not None else None
 
