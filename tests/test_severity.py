@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
+from policies import policy
+
 from watcher.classify import DEFAULT_WATCHED, assess, categorize
 from watcher.classify.severity import is_cosmetic
 from watcher.diff import diff_policies
-from watcher.models import Assessment, Block, BlockKind, Diff, Hunk, HunkKind, PolicyText, Severity
-
-
-def policy(text: str) -> PolicyText:
-    """A PolicyText from a tiny Markdown-like text: "# Heading", "- item", blank lines between paragraphs."""
-    blocks = []
-    for chunk in text.strip().split("\n\n"):
-        for line in chunk.strip().splitlines() if chunk.lstrip().startswith(("#", "-")) else [chunk]:
-            line = " ".join(line.split())
-            if line.startswith("#"):
-                level = len(line) - len(line.lstrip("#"))
-                blocks.append(Block(BlockKind.HEADING, line.lstrip("#").strip(), level))
-            elif line.startswith("- "):
-                blocks.append(Block(BlockKind.ITEM, line[2:]))
-            else:
-                blocks.append(Block(BlockKind.PARAGRAPH, line))
-    return PolicyText(tuple(blocks))
-
+from watcher.models import Assessment, Diff, Hunk, HunkKind, Severity
 
 POLICY = """
 # Acme Privacy Notice
