@@ -45,7 +45,7 @@ def resolve_document(store: Store, vendor: str, document: str | None) -> tuple[i
 
 def timeline(store: Store, document_id: int) -> dict[str, Any]:
     """Versions, changes and failed checks of a document, newest first."""
-    status = next(s for s in store.statuses() if s.id == document_id)
+    status = document_status(store, document_id)
     events: list[dict[str, Any]] = []
     changes = store.changes(document_id)
     introduced = {c.to_version for c in changes}
@@ -109,7 +109,7 @@ def pick_version(store: Store, document_id: int, version_id: int | None, at: dat
         if change.to_date <= at:
             in_force = change.to_version
     if in_force is None:
-        first = store.versions(document_id)[-1:] if store.versions(document_id) else []
+        first = store.versions(document_id)[-1:]
         if not first or first[0].first_seen > at:
             raise NotFound(f"no version was recorded yet at {at:%Y-%m-%d %H:%M} UTC")
         return first[0]
@@ -242,10 +242,10 @@ def in_force_periods(store: Store, document_id: int) -> list[Period]:
 
 
 def document_status(store: Store, document_id: int) -> DocumentStatus:
-    for status in store.statuses():
-        if status.id == document_id:
-            return status
-    raise NotFound(f"no document {document_id} in the history")
+    statuses = store.statuses(document_id)
+    if not statuses:
+        raise NotFound(f"no document {document_id} in the history")
+    return statuses[0]
 
 
 def parse_as_of(text: str) -> datetime:

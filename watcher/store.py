@@ -665,7 +665,8 @@ class Store:
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
-    def statuses(self) -> list[DocumentStatus]:
+    def statuses(self, document_id: int | None = None) -> list[DocumentStatus]:
+        """Every document's status, or one document's (`document_id`)."""
         rows = self.db.execute(
             """
             SELECT d.id, d.vendor, d.name, d.url, d.healthy, d.failures, d.last_check_at,
@@ -675,8 +676,10 @@ class Store:
             FROM documents d
             LEFT JOIN checks lc ON lc.id = (SELECT max(id) FROM checks WHERE document_id = d.id)
             LEFT JOIN changes ch ON ch.id = (SELECT max(id) FROM changes WHERE document_id = d.id AND flip = 0)
+            WHERE ? IS NULL OR d.id = ?
             ORDER BY d.vendor COLLATE NOCASE, d.name
-            """
+            """,
+            (document_id, document_id),
         ).fetchall()
         return [
             DocumentStatus(
