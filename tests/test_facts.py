@@ -15,6 +15,7 @@ from watcher.classify.facts import (
     THIRD_PARTY,
     TRANSFER,
     compare_facts,
+    excerpt_pair,
     extract_facts,
     parse_number,
     split_sentences,
@@ -136,10 +137,32 @@ def test_named_third_parties(sentence, expected):
         "We use Cookies and similar Technologies on the Site.",
         "We use SCCs for transfers.",
         "HOW WE USE YOUR INFORMATION",
+        "Follow us on Instagram",
+        "Like us on Facebook",
+        "View on YouTube",
     ],
 )
 def test_ordinary_capitalised_words_are_not_third_parties(sentence):
     assert values(sentence, THIRD_PARTY) == []
+
+
+def test_a_sentence_that_shares_data_with_a_social_network_still_names_it():
+    sentence = "Follow us on Instagram: when you do, we share your e-mail address with Facebook."
+    assert values(sentence, THIRD_PARTY) == ["Instagram", "Meta"]
+
+
+def test_excerpts_of_a_long_paragraph_start_near_the_change():
+    head = "We collect the information you give us when you create an account or contact support. " * 6
+    before, after = excerpt_pair(head + "We keep logs for 30 days.", head + "We keep logs for 5 years.")
+    assert before.startswith("… ") and after.startswith("… ")
+    assert "30 days" in before and "5 years" in after
+    assert before != after
+
+
+def test_excerpts_of_a_change_near_the_start_keep_the_start():
+    before, after = excerpt_pair("We keep logs for 30 days.", "We keep logs for 5 years.")
+    assert (before, after) == ("We keep logs for 30 days.", "We keep logs for 5 years.")
+    assert excerpt_pair("", "A new paragraph.") == ("", "A new paragraph.")
 
 
 def test_added_and_removed_processors():

@@ -93,6 +93,23 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
+def excerpt_pair(before: str, after: str, limit: int = EXCERPT_CHARS) -> tuple[str, str]:
+    """Excerpts of two versions of a text that show where they differ: when the first differing word lies
+    beyond the first third of `limit`, both start a few words before it (marked "… "), so that a change late
+    in a long paragraph is not cut off and Before and After never look the same."""
+    old, new = before.split(), after.split()
+    if not old or not new:
+        return excerpt(before, limit), excerpt(after, limit)
+    common = 0
+    while common < min(len(old), len(new)) and old[common] == new[common]:
+        common += 1
+    lead = 8  # words of context kept before the first difference
+    if len(" ".join(old[:common])) <= limit // 3 or common <= lead:
+        return excerpt(before, limit), excerpt(after, limit)
+    start = common - lead
+    return "… " + excerpt(" ".join(old[start:]), limit), "… " + excerpt(" ".join(new[start:]), limit)
+
+
 # ------------------------------------------------------------------------------------------ extraction
 
 
@@ -558,7 +575,17 @@ _NOT_A_VENDOR = set(
 _CORPORATE_SUFFIX = re.compile(r"(?:,?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Corporation|Limited|S\.A|B\.V|AG|plc)\.?)+$")
 
 
+# Links to the vendor's own pages on social networks ("Follow us on Instagram"): no data goes to them.
+_SOCIAL_LINK = re.compile(
+    r"^\W*(?:(?:like|follow|visit|join|find|connect with|subscribe to|watch|chat with|message) us|view|watch|"
+    r"share|tweet|pin it)\b(?:\s+\w+){0,3}?\s+(?:on|at|via)\s+[A-Z]",
+    re.IGNORECASE,
+)
+
+
 def _third_parties(sentence: str) -> Iterator[str]:
+    if _SOCIAL_LINK.match(sentence) and len(sentence.split()) <= 8:
+        return
     known_spans: list[tuple[int, int]] = []
     in_context = bool(_SHARING_CONTEXT.search(sentence))
     for alias, start, end in _known_vendors(sentence):
@@ -902,13 +929,14 @@ def _findings(
         summary: str, old: LocatedFact | None, new: LocatedFact | None
     ) -> tuple[Finding, int | None, int | None]:
         section = (new or old).section if (new or old) else ""
+        before, after = excerpt_pair(old.fact.sentence if old else "", new.fact.sentence if new else "")
         return (
             Finding(
                 category=category,
                 severity=Severity.MATERIAL,
                 summary=summary,
-                before=excerpt(old.fact.sentence) if old else "",
-                after=excerpt(new.fact.sentence) if new else "",
+                before=before,
+                after=after,
                 section=section,
             ),
             old.origin if old else None,

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from watcher.classify.facts import LocatedFact, compare_located, excerpt, extract_facts, split_sentences
+from watcher.classify.facts import LocatedFact, compare_located, excerpt_pair, extract_facts, split_sentences
 from watcher.classify.model import load_model
 from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules
 from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
@@ -582,11 +582,12 @@ def _generic_finding(item: _Judged, watched: frozenset[str]) -> Finding:
         where = f"paragraph {verb}" + (f" {place} '{hunk.section}'" if hunk.section else "")
     if is_rewording(hunk):
         where += " (wording only)"
+    before, after = excerpt_pair(item.changed_before, item.changed_after)
     return Finding(
         category=category,
         severity=item.severity,
         summary=f"{category}: {where}" if category else where,
-        before=excerpt(item.changed_before),
-        after=excerpt(item.changed_after),
+        before=before,
+        after=after,
         section=hunk.section,
     )
