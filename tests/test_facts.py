@@ -151,6 +151,20 @@ def test_a_sentence_that_shares_data_with_a_social_network_still_names_it():
     assert values(sentence, THIRD_PARTY) == ["Instagram", "Meta"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Northwind is now part of the Contoso, Inc. group of companies.", ["Contoso"]),
+        ("Where needed to deliver your order, Contoso, Inc. is also a controller of your personal data.", ["Contoso"]),
+        ("Fabrikam Ltd and Tailspin GmbH are joint controllers for this processing.", ["Fabrikam", "Tailspin"]),
+        ("We are the controller of your personal data.", []),
+        ("You are the controller of the files you upload.", []),
+    ],
+)
+def test_another_controller_or_a_new_parent_company_is_named(sentence, expected):
+    assert values(sentence, THIRD_PARTY) == expected
+
+
 def test_excerpts_of_a_long_paragraph_start_near_the_change():
     head = "We collect the information you give us when you create an account or contact support. " * 6
     before, after = excerpt_pair(head + "We keep logs for 30 days.", head + "We keep logs for 5 years.")

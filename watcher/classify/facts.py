@@ -556,6 +556,15 @@ _NAMING_TRIGGER = (
     r")\s+"
 )
 _NAMED_IN_CONTEXT = re.compile(_NAMING_TRIGGER + _NAME_LIST)
+# Another company that becomes responsible for the data: a (joint) controller, or a new parent company.
+_NAMED_CONTROLLER = re.compile(
+    rf"(?P<names>{_NAME}(?:\s*,?\s+(?:and|&)\s+{_NAME})?)(?:,?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Limited|plc)\.?)?,?\s+"
+    r"(?:is|are|will\s+be|becomes?)\s+"
+    r"(?:also\s+|now\s+|the\s+)*(?:an?\s+|the\s+)?(?:joint\s+|independent\s+|separate\s+|co-)?(?:data\s+)?"
+    r"controllers?\b"
+    rf"|\bpart\s+of\s+(?:the\s+)?(?P<group>{_NAME})(?:,?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Limited|plc)\.?)?\s+"
+    r"(?:group|family)\b"
+)
 # Capitalised words a policy uses for its own terms, places and laws: never a third party's name.
 _NOT_A_VENDOR = set(
     """
@@ -593,9 +602,12 @@ def _third_parties(sentence: str) -> Iterator[str]:
             continue
         known_spans.append((start, end))
         yield _ALIAS_TO_VENDOR[alias]
-    for match in _NAMED_IN_CONTEXT.finditer(sentence):
-        start = match.start("names")
-        for name_match in re.finditer(_NAME, match["names"]):
+    named = [(m.start("names"), m["names"]) for m in _NAMED_IN_CONTEXT.finditer(sentence)]
+    for m in _NAMED_CONTROLLER.finditer(sentence):
+        group = "names" if m["names"] else "group"
+        named.append((m.start(group), m[group]))
+    for start, names in named:
+        for name_match in re.finditer(_NAME, names):
             span = (start + name_match.start(), start + name_match.end())
             if any(s < span[1] and span[0] < e for s, e in known_spans):
                 continue  # a known vendor, already counted under its canonical name
