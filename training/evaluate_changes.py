@@ -1,12 +1,14 @@
 """Change-level judgement on the labelled development set: precision and recall of "material", and how
 many of a material change's categories are named.
 
-    python training/evaluate_changes.py [--corpus ../shared/corpus/ota] [--show-errors] [--halves]
+    python training/evaluate_changes.py [--corpus ../shared/corpus/ota] [--show-errors] [--halves] [--held-out]
 
 A pair whose new version kept less than TEXT_KEPT of the old version's words is skipped as a failed check, as in
 production (screen.py rejects such a page before it is ever compared); the count of skipped pairs is printed.
 With --halves the services are also split in two (sorted by name, alternately into A and B) and each half is
-reported: develop rules on one half, check them on the other.
+reported: develop rules on one half, check them on the other. The shipped segment model was trained on segments of
+these same services; --held-out judges each half with a throwaway model trained without that half's services
+(needs the train extra), which estimates how the judgement does on services it has never seen.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from watcher.classify import assess
 from watcher.diff import diff_policies
@@ -72,19 +76,52 @@ def halves(services: set[str]) -> dict[str, str]:
     return {service: "AB"[k % 2] for k, service in enumerate(sorted(services))}
 
 
+def use_model_without(services: set[str], corpus: Path) -> None:
+    """Swap the shipped segment model for one trained on our labels minus the segments of `services`
+    (same features, C and thresholds as the shipped model)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "training"))
+    import train
+
+    from watcher.classify import model, severity
+
+    texts, labels, groups = train.load(corpus)
+    keep = [i for i, group in enumerate(groups) if group not in services]
+    idf, coef, intercept = train.fit([texts[i] for i in keep], labels[keep])
+    shipped = model.load_model()
+    held_out = model.SegmentModel(
+        idf=idf.astype(np.float32),
+        coef=coef.astype(np.float32),
+        intercept=intercept.astype(np.float32),
+        thresholds=shipped.thresholds,
+        categories=shipped.categories,
+    )
+    model.load_model = severity.load_model = lambda: held_out
+    model.categorize.cache_clear()
+    print(f"model trained without {len(services)} services ({len(keep)} of {len(texts)} segments)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--halves", action="store_true", help="also report each half of the services")
+    parser.add_argument("--held-out", action="store_true", help="judge each half with a model trained without it")
     args = parser.parse_args()
     manifest = json.loads((args.corpus / "manifest.json").read_text())["services"]
     labels = [json.loads(line) for line in args.labels.read_text().splitlines() if line.strip()]
     half_of = halves({label["service"] for label in labels})
+    model_half = ""
     scores = {"total": Score(), "A": Score(), "B": Score()}
     started = time.perf_counter()
+    if args.held_out:
+        labels.sort(key=lambda label: half_of[label["service"]])
     for label in labels:
+        if args.held_out and model_half != half_of[label["service"]]:
+            model_half = half_of[label["service"]]
+            use_model_without({s for s, h in half_of.items() if h == model_half}, args.corpus)
         counted = (scores["total"], scores[half_of[label["service"]]])
         try:
             old = normalize_markdown((args.corpus / label["service"] / label["old"]).read_text(encoding="utf-8"))
