@@ -217,6 +217,20 @@ def test_company_naming_itself_differently_is_minor():
     assert summaries(assessment) == ["collection: paragraph changed in 'What we collect' (wording only)"]
 
 
+def test_can_and_may_say_the_same():
+    assessment = edit("We use Mixpanel and Zendesk", "We can use Mixpanel and Zendesk")
+    assert assessment.severity is Severity.MATERIAL  # "can" came: the sentence now commits to less
+    swapped = POLICY.replace("We use Mixpanel and Zendesk", "We can use Mixpanel and Zendesk")
+    assessment = assess_change(swapped, swapped.replace("We can use", "We may use"))
+    assert assessment.severity is Severity.MINOR
+
+
+def test_will_turned_into_may_is_material():
+    with_will = POLICY.replace("We use Mixpanel and Zendesk", "We will use Mixpanel and Zendesk")
+    assessment = assess_change(with_will, with_will.replace("We will use", "We may use"))
+    assert assessment.severity is Severity.MATERIAL
+
+
 def test_change_in_how_the_policy_announces_changes_is_minor():
     with_notice = POLICY.replace(
         "# Contact us", "# Changes to this notice\n\nWe will notify you of material changes by e-mail.\n\n# Contact us"

@@ -499,14 +499,32 @@ def _edit_speaks_of_practice(hunk: Hunk, watched: frozenset[str]) -> bool:
     quantifier, a jurisdiction, personal data, the vocabulary of a watched category, or words the classifier
     reads as a watched practice on their own ("including your precise location", "to train our models")."""
     deleted, inserted = _edits(hunk)
-    if any(w.text in _MODAL_WORDS or (w.name and w.text in _PLACES) for w in deleted + inserted):
+    if any(w.name and w.text in _PLACES for w in deleted + inserted) or _modal_change(deleted, inserted):
         return True
     changed = (
         "\n".join(text for op, text in hunk.ops if op != 0)
         if hunk.ops
         else " ".join(w.text for w in deleted + inserted)
     )
-    return _speaks_of_practice(changed, watched) or bool(_classify(changed)[1] & watched)
+    if _speaks_of_practice(changed, watched):
+        return True
+    # the classifier reads phrases, not single words: "can may" is no practice
+    content = [w for w in deleted + inserted if w.text not in _FUNCTION_WORDS and w.text not in _MODAL_WORDS]
+    return len(content) >= 2 and bool(_classify(changed)[1] & watched)
+
+
+# Modal verbs that say the same thing: "this can include" and "this may include" commit to the same.
+_SAME_MODALITY = {"can": "may", "might": "may", "could": "may", "shall": "will"}
+
+
+def _modal_change(deleted: tuple[_Word, ...], inserted: tuple[_Word, ...]) -> bool:
+    """Whether an edit changes what a sentence commits to: a modal verb, a negation or a quantifier came or went
+    (a mere "can" -> "may" does not)."""
+
+    def modality(words: tuple[_Word, ...]) -> list[str]:
+        return sorted(_SAME_MODALITY.get(w.text, w.text) for w in words if w.text in _MODAL_WORDS)
+
+    return modality(deleted) != modality(inserted)
 
 
 def _is_heading(hunk: Hunk) -> bool:
