@@ -436,3 +436,36 @@ def test_a_change_written_in_capitals_is_read():
     assessment = assess_change(shouted, shouted.replace("OUR PARTNERS.", "OUR PARTNERS AND ADVERTISERS."))
     assert assessment.severity is Severity.MATERIAL
     assert "sharing" in assessment.categories
+
+
+FRENCH_POLICY = """
+# Politique de confidentialité
+
+Dernière mise à jour : 1er mars 2024.
+
+# Données collectées
+
+Nous collectons votre nom, votre adresse e-mail et vos coordonnées de facturation lors de la création du compte.
+
+# Durée de conservation
+
+Nous conservons les données de votre compte pendant un an après la clôture du compte, puis nous les supprimons.
+
+# Vos droits
+
+Vous disposez d'un droit d'accès, de rectification et d'effacement de vos données.
+"""
+
+
+def test_a_change_in_a_policy_in_another_language_is_categorized_by_its_words():
+    changed = FRENCH_POLICY.replace(
+        "supprimons.", "supprimons, sauf les factures que nous gardons dix ans pour nos obligations comptables."
+    )
+    assessment = assess_change(FRENCH_POLICY, changed)
+    assert assessment.severity is Severity.MATERIAL
+    assert "retention" in assessment.categories
+
+
+def test_a_date_change_in_a_policy_in_another_language_is_cosmetic():
+    assessment = assess_change(FRENCH_POLICY, FRENCH_POLICY.replace("1er mars 2024", "2 avril 2025"))
+    assert assessment.severity is Severity.COSMETIC

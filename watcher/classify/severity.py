@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from watcher.classify.facts import LocatedFact, compare_located, excerpt_pair, extract_facts, split_sentences
 from watcher.classify.model import load_model
-from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules
+from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules, categorize_other_language
 from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
 
 # --------------------------------------------------------------------------------- cosmetic changes
@@ -48,19 +48,27 @@ _CONTRACTIONS = {
 }
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    # French, German, Spanish, Italian, Portuguese and Dutch
+    r"|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+    r"|januar|februar|märz|juni|juli|august|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio"
+    r"|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre"
+    r"|ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|dezembro|januari|februari"
+    r"|maart|mei|augustus)\.?"
 )
 # Dates, version stamps and "Last updated" labels: a policy's chrome, which changes with every edit.
 _CHROME = re.compile(
     r"|".join(
         (
             rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b",
+            rf"\b\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?\d{{4}}\b",
             rf"\b{_MONTH},?\s+\d{{4}}\b",
             r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
             r"\b(?:last\s+(?:updated|modified|revised|changed)|effective(?:\s+(?:date|as\s+of|from|on))?"
             r"|date\s+of\s+last\s+(?:revision|update)|(?:updated|revised)(?:\s+(?:on|as\s+of))?|version\s+date)"
             r"\s*:?(?:\s*\d{4}\b(?![-/.]\d))?",
+            r"\b(?:dernière mise à jour|mis à jour le|zuletzt (?:aktualisiert|geändert)|stand:|última actualización"
+            r"|ultimo aggiornamento|última atualização|laatst bijgewerkt)\s*:?",
             r"(?:©|\(c\)|\bcopyright)\s*(?:\d{4}\s*[-–]\s*)?\d{4}\b",
             r"\bversion\s+\d+(?:\.\d+)*\b|\bv\d+(?:\.\d+)+\b",
         )
@@ -414,6 +422,8 @@ def _judge(index: int, hunk: Hunk, watched: frozenset[str], vendor: str, english
     if "audiences" in said and not foreign and not _names_an_audience(f"{hunk.section}\n{changed_text}"):
         said.discard("audiences")  # a text addressed to a group or a region names it
     found = said | heading
+    if foreign:  # the classifier and the English rules cannot read it; the other languages' words can
+        found |= set(categorize_other_language(f"{hunk.section}\n{changed_text}"))
     categories = tuple(c for c in CATEGORIES if c in found)
     # a heading is as material as the text under it: assess() decides
     material = (

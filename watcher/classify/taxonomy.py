@@ -1,6 +1,6 @@
-"""The taxonomy's categories for a piece of policy text: readable keyword rules, one list per category.
-
-A first version: a trained segment classifier will replace the rules behind the same `categorize()`.
+"""The taxonomy's categories for a piece of policy text. `categorize()` asks the trained segment classifier
+(model.py); readable keyword rules, one list per category, serve where a classifier reads poorly: section
+headings, and text in languages other than English.
 """
 
 from __future__ import annotations
@@ -131,3 +131,103 @@ def categorize_by_rules(text: str) -> tuple[str, ...]:
     """The keyword rules: kept for short texts such as section headings, where they are more reliable."""
     text = text.lower()
     return tuple(category for category in CATEGORIES if _COMPILED[category].search(text))
+
+
+# The same categories in the other languages policies are most often written in here (French, German, Spanish,
+# Italian, Portuguese, Dutch): the trained classifier reads English only, so a change in a policy written in one of
+# them is categorized by these words. Matched against lower-cased text.
+_OTHER_LANGUAGE_RULES: dict[str, tuple[str, ...]] = {
+    "collection": (
+        r"\bcollect(?:e|es|ons|ée|ées|és?|er)\b|\bdonnées (?:personnelles|à caractère personnel)\b|\bfinalités?\b",
+        r"\bbase (?:légale|juridique)\b|\bintérêt légitime\b|\btraceurs?\b",
+        r"\berhebe?n\b|\berhoben\b|\bverarbeit\w*\b|\bpersonenbezogene\w* daten\b|\brechtsgrundlage\b",
+        r"\brecopil\w+\b|\brecab\w+\b|\bdatos personales\b|\bfinalidad\w*\b|\binterés legítimo\b",
+        r"\braccol\w+\b|\bdati personali\b|\bfinalità\b|\blegittimo interesse\b",
+        r"\bcolet\w+\b|\bdados pessoais\b|\binteresse legítimo\b",
+        r"\bverzamel\w*\b|\bpersoonsgegevens\b|\bverwerk\w*\b|\bgerechtvaardigd belang\b",
+    ),
+    "sharing": (
+        r"\bpartag\w+\b|\bdestinataires?\b|\btiers\b|\bsous-traitants?\b|\bprestataires?\b|\bvend(?:ons|re|ues?)\b",
+        r"\bweitergabe\b|\bweitergegeben\b|\bempfänger\w*\b|\bdritte[nr]?\b|\bauftragsverarbeiter\w*\b",
+        r"\bdienstleister\w*\b|\bcompart\w+\b|\bdestinatarios?\b|\bterceros\b|\bencargados? del tratamiento\b",
+        r"\bcondivi\w+\b|\bdestinatari\b|\bterzi\b|\bresponsabili del trattamento\b",
+        r"\bcompartilh\w+\b|\bpartilh\w+\b|\bterceiros\b|\bderden\b|\bverwerkers\b|\bontvangers\b",
+    ),
+    "rights": (
+        r"\bdroits? (?:d['’]accès|de rectification|à l['’]effacement|d['’]opposition|à la portabilité|à la limitation)",
+        r"\bvos droits\b|\bcnil\b|\bréclamation\b",
+        r"\bauskunft\w*\b|\bberichtigung\b|\blöschung\b|\bdatenübertragbarkeit\b|\bihre rechte\b|\baufsichtsbehörde\b",
+        r"\bderechos? (?:de|a) (?:acceso|rectificación|supresión|oposición|portabilidad|limitación)\b",
+        r"\bsus derechos\b|\bautoridad de control\b|\breclamación\b",
+        r"\bdiritt[oi] (?:di|all['’]|alla) ?(?:accesso|rettifica|cancellazione|opposizione|portabilità|limitazione)",
+        r"\b(?:suoi|tuoi) diritti\b|\breclamo\b",
+        r"\bdireitos? (?:de|à|ao) (?:acesso|retificação|eliminação|exclusão|oposição|portabilidade)",
+        r"\bseus direitos\b|\breclamação\b",
+        r"\brecht op (?:inzage|rectificatie|verwijdering|bezwaar|overdraagbaarheid|beperking)\b|\buw rechten\b",
+    ),
+    "choices": (
+        r"\bconsentement\b|\bdésinscri\w+\b|\bdésabonn\w+\b|\bparamètres\b|\bpréférences\b",
+        r"\beinwillig\w+\b|\bwiderruf\w*\b|\babmeld\w+\b|\bopt-?out\b",
+        r"\bconsentimiento\b|\bdarse de baja\b|\bconfiguración\b|\bpreferencias\b",
+        r"\bconsenso\b|\bdisiscri\w+\b|\bimpostazioni\b|\bpreferenze\b|\brevoca\w*\b",
+        r"\bconsentimento\b|\bdescadastr\w+\b|\bconfigurações\b|\bpreferências\b|\brevogar\b",
+        r"\btoestemming\b|\bafmeld\w+\b|\binstellingen\b|\bvoorkeuren\b",
+    ),
+    "retention": (
+        r"\bconserv(?:ons|ées?|és?|er|ation)\b|\bdurée de conservation\b|\banonymis\w+\b",
+        r"\bspeicherdauer\b|\baufbewahr\w+\b|\bgespeichert\b|\bgelöscht\b|\blöschfrist\w*\b|\banonymisier\w+\b",
+        r"\bconserva(?:mos|rán|remos|ción)\b|\bplazo de conservación\b|\bretención\b|\banonimiz\w+\b",
+        r"\bconserv(?:iamo|ati|ate|azione)\b|\bperiodo di conservazione\b|\banonimizz\w+\b",
+        r"\bconserva(?:mos|remos|ção|dos)\b|\bretenção\b|\bprazo de\b|\barmazenad\w+\b",
+        r"\bbewaar\w*\b|\bbewaartermijn\w*\b|\banonimis\w+\b",
+    ),
+    "security": (
+        r"\bsécurité\b|\bchiffr\w+\b|\bmesures techniques\b|\bviolation de données\b",
+        r"\bsicherheit\w*\b|\bverschlüssel\w+\b|\btechnische\w* und organisatorische\w*\b",
+        r"\bseguridad\b|\bcifrad\w+\b|\bencripta\w+\b|\bmedidas técnicas\b",
+        r"\bsicurezza\b|\bcrittogra\w+\b|\bmisure tecniche\b|\bsegurança\b|\bcriptogra\w+\b",
+        r"\bbeveilig\w+\b|\bversleutel\w+\b",
+    ),
+    "audiences": (
+        r"\benfants?\b|\bmineurs?\b|\bmoins de \d+ ans\b",
+        r"\bkinder[n]?\b|\bminderjährig\w*\b|\bunter \d+ jahren\b",
+        r"\bniños?\b|\bmenores de\b|\bmenos de \d+ años\b",
+        r"\bbambini\b|\bminori\b|\bmeno di \d+ anni\b|\bcrianças\b|\bmenos de \d+ anos\b",
+        r"\bkinderen\b|\bminderjarig\w*\b|\bjonger dan \d+\b",
+    ),
+    "transfers": (
+        r"\btransferts? (?:de données|hors|vers|internationa\w+)|\bhors de l['’](?:ue|union européenne|eee)\b",
+        r"\bclauses contractuelles types\b|\bdécision d['’]adéquation\b",
+        r"\bdrittl(?:and|änder\w*)\b|\bstandardvertragsklauseln\b|\bangemessenheitsbeschluss\b",
+        r"\btransferencias? internacional\w*\b|\bterceros países\b|\bcláusulas contractuales tipo\b",
+        r"\btrasferiment[oi] (?:internazional\w+|verso|al di fuori)|\bpaesi terzi\b|\bclausole contrattuali\b",
+        r"\btransferências? internaciona\w+\b|\bpaíses terceiros\b|\bcláusulas contratuais\b",
+        r"\bdoorgifte\b|\bderde landen\b|\b(?:model|standaard)contractbepalingen\b",
+    ),
+    "policy_change": (
+        r"\bmodifi\w+ (?:de |à )?(?:la|cette|notre) (?:présente )?politique\b",
+        r"\bänderung\w* (?:dieser|der) datenschutz\w*\b",
+        r"\bcambios? (?:en|a) (?:esta|la|nuestra) política\b",
+        r"\bmodifiche (?:alla|della) (?:presente )?(?:informativa|politica)\b",
+        r"\balteraç\w+ (?:nesta|desta|na) política\b|\bwijziging\w* (?:in|van) (?:dit|deze) privacy\w*\b",
+    ),
+    "contact": (
+        r"\bcontactez-nous\b|\bnous contacter\b|\bdélégué à la protection des données\b|\bresponsable du traitement\b",
+        r"\bkontakt\w*\b|\bdatenschutzbeauftragte\w*\b|\bverantwortliche\w*\b",
+        r"\bcontáctenos\b|\bdelegado de protección de datos\b|\bresponsable del tratamiento\b",
+        r"\bresponsabile della protezione dei dati\b|\btitolare del trattamento\b",
+        r"\bencarregado\b|\bfunctionaris voor gegevensbescherming\b|\bverwerkingsverantwoordelijke\b",
+        r"[\w.+-]+@[\w-]+\.[\w.-]+",
+    ),
+}
+_OTHER_LANGUAGES_COMPILED: dict[str, re.Pattern[str]] = {
+    category: re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+    for category, patterns in _OTHER_LANGUAGE_RULES.items()
+}
+assert set(_OTHER_LANGUAGES_COMPILED) == set(CATEGORIES), "every category needs rules"
+
+
+def categorize_other_language(text: str) -> tuple[str, ...]:
+    """The categories a text in French, German, Spanish, Italian, Portuguese or Dutch talks about, by keywords."""
+    text = text.lower()
+    return tuple(category for category in CATEGORIES if _OTHER_LANGUAGES_COMPILED[category].search(text))
