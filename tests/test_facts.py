@@ -324,3 +324,8 @@ def test_privacy_shield_replaced_by_data_privacy_framework():
         "We transfer data to the U.S. under the EU-U.S. Privacy Shield.",
         "We transfer data to the U.S. under the EU-U.S. Data Privacy Framework.",
     ) == ["transfers: Privacy Shield -> Data Privacy Framework"]
+
+
+def test_porting_data_is_portability_only_when_the_user_asks():
+    assert values("You may request that we port your data to another provider.", RIGHT) == ["portability"]
+    assert values("We will port the data to our new data center next year.", RIGHT) == []

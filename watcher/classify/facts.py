@@ -766,7 +766,10 @@ _RIGHTS: tuple[tuple[str, str], ...] = (
     ),
     ("rectification", r"\brectif\w*|\bcorrect(?:ion|ing|ed)?\b|\binaccura\w+"),
     ("deletion", r"\bdelet\w*|\berasure\b|\berase\b|\bto be forgotten\b"),
-    ("portability", r"\bportab\w+|\bmachine[- ]readable\b"),
+    (
+        "portability",
+        r"\bportab\w+|\bmachine[- ]readable\b|\bport (?:your|the|their|its|any) (?:\w+ )?(?:data|information)\b",
+    ),
     ("objection", r"\bobject(?:ion)?\b(?! (?:code|storage))"),
     ("restriction", r"\brestrict(?:ion|ing)?\b"),
     (
