@@ -165,8 +165,10 @@ def classify(as_json: bool) -> None:
         try:
             item = json.loads(line)
             text = item["text"]
+            if not isinstance(text, str):
+                raise TypeError(text)
         except (json.JSONDecodeError, KeyError, TypeError):
-            fail(f'stdin line {number}: expected a JSON object with "id" and "text"')
+            fail(f'stdin line {number}: expected a JSON object with "id" and "text" (a string)')
         sys.stdout.write(json.dumps({"id": item.get("id"), "categories": list(categorize(text))}) + "\n")
 
 
@@ -481,8 +483,10 @@ def print_diff(change: Diff) -> None:
             out.print(Text(f"- {hunk.before}", style="red"))
         else:
             line = Text("~ ")
+            plain = out.color_system is None  # a pipe or NO_COLOR: mark the words as git's --word-diff does
             for op, words in hunk.ops:
-                line.append(words, style={-1: "red strike", 1: "green underline", 0: ""}[op])
+                marked = {-1: f"[-{words}-]", 1: f"{{+{words}+}}", 0: words}[op] if plain else words
+                line.append(marked, style={-1: "red strike", 1: "green underline", 0: ""}[op])
             out.print(line)
 
 
