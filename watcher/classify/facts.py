@@ -556,14 +556,13 @@ _NAMING_TRIGGER = (
     r")\s+"
 )
 _NAMED_IN_CONTEXT = re.compile(_NAMING_TRIGGER + _NAME_LIST)
+_SUFFIX = r",?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Corporation|Limited|S\.A|B\.V|AG|plc)\.?"  # "Acme, Inc."
 # Another company that becomes responsible for the data: a (joint) controller, or a new parent company.
 _NAMED_CONTROLLER = re.compile(
-    rf"(?P<names>{_NAME}(?:\s*,?\s+(?:and|&)\s+{_NAME})?)(?:,?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Limited|plc)\.?)?,?\s+"
-    r"(?:is|are|will\s+be|becomes?)\s+"
+    rf"(?P<names>{_NAME}(?:\s*,?\s+(?:and|&)\s+{_NAME})?)(?:{_SUFFIX})?,?\s+(?:is|are|will\s+be|becomes?)\s+"
     r"(?:also\s+|now\s+|the\s+)*(?:an?\s+|the\s+)?(?:joint\s+|independent\s+|separate\s+|co-)?(?:data\s+)?"
     r"controllers?\b"
-    rf"|\bpart\s+of\s+(?:the\s+)?(?P<group>{_NAME})(?:,?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Limited|plc)\.?)?\s+"
-    r"(?:group|family)\b"
+    rf"|\bpart\s+of\s+(?:the\s+)?(?P<group>{_NAME})(?:{_SUFFIX})?\s+(?:group|family)\b"
 )
 # Capitalised words a policy uses for its own terms, places and laws: never a third party's name.
 _NOT_A_VENDOR = set(
@@ -581,13 +580,13 @@ _NOT_A_VENDOR = set(
     Inc Inc. LLC Ltd Ltd. GmbH Corp Corp. Corporation Limited Group Holdings Schedule Annex Appendix Exhibit
     """.split()
 )
-_CORPORATE_SUFFIX = re.compile(r"(?:,?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Corporation|Limited|S\.A|B\.V|AG|plc)\.?)+$")
+_CORPORATE_SUFFIX = re.compile(rf"(?:{_SUFFIX})+$")
 
 
 # Links to the vendor's own pages on social networks ("Follow us on Instagram"): no data goes to them.
 _SOCIAL_LINK = re.compile(
-    r"^\W*(?:(?:like|follow|visit|join|find|connect with|subscribe to|watch|chat with|message) us|view|watch|"
-    r"share|tweet|pin it)\b(?:\s+\w+){0,3}?\s+(?:on|at|via)\s+[A-Z]",
+    r"^\W*(?:(?:like|follow|visit|join|find|connect with|subscribe to|chat with|message) us|view|watch|share|tweet"
+    r"|pin it)\b(?:\s+\w+){0,3}?\s+(?:on|at|via)\s+[A-Z]",
     re.IGNORECASE,
 )
 

@@ -113,12 +113,19 @@ _RULES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_COMPILED: dict[str, re.Pattern[str]] = {
-    # matched against lower-cased text: IGNORECASE would double the cost
-    category: re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
-    for category, patterns in _RULES.items()
-}
-assert set(_COMPILED) == set(CATEGORIES), "every category needs rules"
+
+def _compile(rules: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern[str]]:
+    """One pattern per category, matched against lower-cased text (IGNORECASE would double the cost)."""
+    assert set(rules) == set(CATEGORIES), "every category needs rules"
+    return {category: re.compile("|".join(f"(?:{p})" for p in patterns)) for category, patterns in rules.items()}
+
+
+def _matching(compiled: dict[str, re.Pattern[str]], text: str) -> tuple[str, ...]:
+    text = text.lower()
+    return tuple(category for category in CATEGORIES if compiled[category].search(text))
+
+
+_COMPILED = _compile(_RULES)
 
 
 def categorize(text: str) -> tuple[str, ...]:
@@ -129,8 +136,7 @@ def categorize(text: str) -> tuple[str, ...]:
 
 def categorize_by_rules(text: str) -> tuple[str, ...]:
     """The keyword rules: kept for short texts such as section headings, where they are more reliable."""
-    text = text.lower()
-    return tuple(category for category in CATEGORIES if _COMPILED[category].search(text))
+    return _matching(_COMPILED, text)
 
 
 # The same categories in the other languages policies are most often written in here (French, German, Spanish,
@@ -220,14 +226,9 @@ _OTHER_LANGUAGE_RULES: dict[str, tuple[str, ...]] = {
         r"[\w.+-]+@[\w-]+\.[\w.-]+",
     ),
 }
-_OTHER_LANGUAGES_COMPILED: dict[str, re.Pattern[str]] = {
-    category: re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
-    for category, patterns in _OTHER_LANGUAGE_RULES.items()
-}
-assert set(_OTHER_LANGUAGES_COMPILED) == set(CATEGORIES), "every category needs rules"
+_OTHER_LANGUAGES_COMPILED = _compile(_OTHER_LANGUAGE_RULES)
 
 
 def categorize_other_language(text: str) -> tuple[str, ...]:
     """The categories a text in French, German, Spanish, Italian, Portuguese or Dutch talks about, by keywords."""
-    text = text.lower()
-    return tuple(category for category in CATEGORIES if _OTHER_LANGUAGES_COMPILED[category].search(text))
+    return _matching(_OTHER_LANGUAGES_COMPILED, text)
