@@ -247,6 +247,20 @@ class Observation:
         return self.tick > len(self.service.versions)
 
 
+def _measured(function: Callable[..., Any], record: Callable[[float], object]) -> Callable[..., Any]:
+    """`function`, reporting the milliseconds of each call to `record`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            record((time.perf_counter() - started) * 1000)
+
+    return wrapper
+
+
 class StageTimer:
     """Wall time of the pipeline's stages, measured by wrapping the names watcher.pipeline calls (bench only)."""
 
@@ -272,27 +286,14 @@ class StageTimer:
                 setattr(pipeline, name, original)
 
     def _timed(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.ms[name] += (time.perf_counter() - started) * 1000
-                self.calls[name] += 1
+        def record(ms: float) -> None:
+            self.ms[name] += ms
+            self.calls[name] += 1
 
-        return wrapper
+        return _measured(function, record)
 
     def _process(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.process_ms.append((time.perf_counter() - started) * 1000)
-
-        return wrapper
+        return _measured(function, self.process_ms.append)
 
 
 @dataclass

@@ -18,11 +18,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from localserver import LocalServer, Reply, Request
 from pages import HTML, SlackStandIn, Watch, kestrel_policy, message_text, page
 
@@ -120,12 +119,6 @@ class Site:
             return db.execute("PRAGMA integrity_check").fetchone()[0], db.execute("PRAGMA foreign_key_check").fetchall()
         finally:
             db.close()
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as local:
-        yield local
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,6 @@ PATH = "/legal/privacy"
 
 
 @pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as local:
-        yield local
-
-
-@pytest.fixture
 def watch(tmp_path: Path, server: LocalServer) -> Watch:
     server.route(PATH, Reply(200, page(KESTREL, POLICY, 1), HTML))
     watch = Watch(tmp_path, server, {KESTREL: PATH})
