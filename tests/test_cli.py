@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from watcher.cli import main
+from watcher.cli import CLASSIFY_BATCH, main
 
 OLD_HTML = """<html><head><title>Privacy</title></head><body>
 <nav><a href="/">Home</a> <a href="/blog">Blog</a></nav>
@@ -98,3 +98,17 @@ def test_classify_names_the_line_it_cannot_read(bad):
     result = CliRunner().invoke(main, ["classify", "--json"], input=stdin)
     assert result.exit_code == 1
     assert "line 2" in result.output
+    assert json.loads(result.output.splitlines()[0])["id"] == 0  # the lines before it are answered
+
+
+def test_classify_answers_every_line_of_a_long_stream():
+    texts = ["We keep your messages for 90 days.", "Welcome!", "We share your address with our couriers."]
+    count = 2 * CLASSIFY_BATCH + 3  # more than one batch, and a part-filled last one
+    stdin = "".join(json.dumps({"id": n, "text": texts[n % 3]}) + "\n" for n in range(count))
+    result = CliRunner().invoke(main, ["classify", "--json"], input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [row["id"] for row in rows] == list(range(count))
+    assert {tuple(row["categories"]) for row in rows[0::3]} == {("retention",)}
+    assert {tuple(row["categories"]) for row in rows[1::3]} == {()}
+    assert {tuple(row["categories"]) for row in rows[2::3]} == {("sharing",)}

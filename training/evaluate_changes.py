@@ -5,29 +5,33 @@ many of a material change's categories are named.
 
 A pair whose new version kept less than TEXT_KEPT of the old version's words is skipped as a failed check, as in
 production (screen.py rejects such a page before it is ever compared); the count of skipped pairs is printed.
-With --halves the services are also split in two (sorted by name, alternately into A and B) and each half is
-reported: develop rules on one half, check them on the other. The shipped segment model was trained on segments of
-these same services; --held-out judges each half with a throwaway model trained without that half's services
-(needs the train extra), which estimates how the judgement does on services it has never seen.
+With --halves the corpus's services are also split in two (segments.halves: sorted by name, alternately into A
+and B) and each half is reported: develop rules on one half, check them on the other. The shipped segment model
+was trained on segments of these same services; --held-out judges each half with throwaway models trained
+without that half's services (needs the train extra and torch), which estimates how the judgement does on
+services it has never seen.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from segments import DEFAULT_CORPUS, halves
+
 from watcher.classify import assess
 from watcher.diff import diff_policies
-from watcher.models import Assessment, Severity
+from watcher.models import CATEGORIES, Assessment, Severity
 from watcher.normalize import ExtractionError, normalize_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "ota"
 LABELS = ROOT / "training" / "labels" / "changes.jsonl"
 TEXT_KEPT = 0.35  # a new version with fewer of the old version's words lost the policy: a failed check
 
@@ -71,35 +75,26 @@ class Score:
         )
 
 
-def halves(services: set[str]) -> dict[str, str]:
-    """Each service's half, "A" or "B": services sorted by name, alternately."""
-    return {service: "AB"[k % 2] for k, service in enumerate(sorted(services))}
-
-
 def use_model_without(services: set[str], corpus: Path) -> None:
-    """Swap the shipped segment model for one trained on our labels minus the segments of `services`
-    (same features, C and thresholds as the shipped model)."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "training"))
+    """Swap the shipped segment model for one trained the same way on our labels minus the segments of
+    `services`: both halves, the n-grams and the fine-tuned encoder (from train_encoder.py's cache when
+    `train_encoder.py --cv` trained it already, else about 15 minutes on 2 cores)."""
     import train
+    import train_encoder
 
     from watcher.classify import model, severity
+    from watcher.classify.encoder import open_encoder
+    from watcher.classify.ngrams import NgramModel
 
     texts, labels, groups = train.load(corpus)
-    keep = [i for i, group in enumerate(groups) if group not in services]
-    idf, coef, intercept = train.fit([texts[i] for i in keep], labels[keep])
-    shipped = model.load_model()
-    held_out = model.SegmentModel(
-        idf=idf.astype(np.float32),
-        coef=coef.astype(np.float32),
-        intercept=intercept.astype(np.float32),
-        thresholds=shipped.thresholds,
-        categories=shipped.categories,
-    )
+    kept, graph = train_encoder.trained_without(services, texts, labels, groups)
+    idf, coef, intercept = train.fit([texts[i] for i in kept], labels[kept])
+    ngrams = NgramModel(idf.astype(np.float32), coef.astype(np.float32), intercept.astype(np.float32), CATEGORIES)
+    encoder = open_encoder(graph, train_encoder.pretrained() / "tokenizer.json")
+    held_out = model.SegmentModel(ngrams, lambda: encoder)
     model.load_model = severity.load_model = lambda: held_out
     model.categorize.cache_clear()
-    print(f"model trained without {len(services)} services ({len(keep)} of {len(texts)} segments)", flush=True)
+    print(f"model trained without {len(services)} services ({len(kept)} of {len(texts)} segments)", flush=True)
 
 
 def main() -> None:
@@ -112,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     manifest = json.loads((args.corpus / "manifest.json").read_text())["services"]
     labels = [json.loads(line) for line in args.labels.read_text().splitlines() if line.strip()]
-    half_of = halves({label["service"] for label in labels})
+    half_of = halves(args.corpus)
     model_half = ""
     scores = {"total": Score(), "A": Score(), "B": Score()}
     started = time.perf_counter()

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from watcher.classify import categorize
+from watcher.classify import categorize_all
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT.parent / "shared" / "opp115" / "validation.csv"
@@ -50,7 +50,7 @@ def main() -> None:
             else:
                 gold.setdefault(text, set())
     started = time.perf_counter()
-    predicted = {text: set(categorize(text)) for text in gold}
+    predicted = {text: set(categories) for text, categories in zip(gold, categorize_all(list(gold)), strict=True)}
     elapsed = time.perf_counter() - started
     print(f"{len(gold)} segments from {args.opp115.name}; {len(gold) / elapsed:.0f} segments/s")
     scores = {}

@@ -102,3 +102,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def halves(corpus: Path = DEFAULT_CORPUS) -> dict[str, str]:
+    """Each service of the corpus in half "A" or "B" (sorted by name, alternately): the held-out split that
+    train_encoder.py --cv and evaluate_changes.py --held-out share."""
+    services = sorted(p.name for p in corpus.iterdir() if p.is_dir())
+    return {service: "AB"[k % 2] for k, service in enumerate(services)}

@@ -1,5 +1,6 @@
-"""Train the segment classifier on our own labels (training/labels/segments-*.jsonl + our written examples)
-and write watcher/classify/model.npz. Deterministic: the same labels and corpus give the same file.
+"""Train the n-gram half of the segment classifier on our own labels (training/labels/segments-*.jsonl + our
+written examples) and write watcher/classify/ngrams.npz. Deterministic: the same labels and corpus give the same
+file. The other half, the encoder, is training/train_encoder.py.
 
     pip install -e '.[train]'
     python training/train.py [--corpus ../shared/corpus/ota]     # about 3 minutes on 2 cores
@@ -26,14 +27,14 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from segments import DEFAULT_CORPUS, resolve  # noqa: E402
 
-from watcher.classify.model import BUCKETS, features, tfidf  # noqa: E402
+from watcher.classify.model import THRESHOLD  # noqa: E402
+from watcher.classify.ngrams import BUCKETS, features, tfidf  # noqa: E402
 from watcher.models import CATEGORIES  # noqa: E402
 
 LABELS = ROOT / "training" / "labels"
 EXAMPLES = ROOT / "training" / "examples.jsonl"  # segments we wrote ourselves, with their labels
-OUTPUT = ROOT / "watcher" / "classify" / "model.npz"
+OUTPUT = ROOT / "watcher" / "classify" / "ngrams.npz"
 C = 5.0
-THRESHOLD = 0.5  # class weights already balance each category's rare positives
 EXAMPLES_GROUP = "our-examples"
 
 
@@ -122,7 +123,6 @@ def main() -> None:
         idf=idf.astype(np.float16),
         coef=coef.astype(np.float16),
         intercept=intercept.astype(np.float32),
-        thresholds=np.full(len(CATEGORIES), THRESHOLD, dtype=np.float32),
         categories=np.array(CATEGORIES),
     )
     print(f"wrote {OUTPUT.relative_to(ROOT)} ({OUTPUT.stat().st_size / 1e6:.1f} MB)")

@@ -28,6 +28,7 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 CONFIG_HELP = "Configuration file (default: config.yaml)."
+CLASSIFY_BATCH = 64  # segments classified together: the encoder reads in batches, answers still stream
 
 
 class RedactSecrets(logging.Filter):
@@ -157,19 +158,29 @@ def compare(old: str, new: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines in and out (the default and only format).")
 def classify(as_json: bool) -> None:
     """Label policy segments: reads {"id", "text"} JSON Lines on stdin, writes {"id", "categories"} lines."""
-    from watcher.classify import categorize
+    from watcher.classify import categorize_all
 
+    def write(items: list[dict]) -> None:
+        for item, categories in zip(items, categorize_all([item["text"] for item in items]), strict=True):
+            sys.stdout.write(json.dumps({"id": item.get("id"), "categories": list(categories)}) + "\n")
+        sys.stdout.flush()
+
+    batch: list[dict] = []
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            text = item["text"]
-            if not isinstance(text, str):
-                raise TypeError(text)
+            if not isinstance(item["text"], str):
+                raise TypeError(item["text"])
         except (json.JSONDecodeError, KeyError, TypeError):
+            write(batch)  # what came before the bad line is answered
             fail(f'stdin line {number}: expected a JSON object with "id" and "text" (a string)')
-        sys.stdout.write(json.dumps({"id": item.get("id"), "categories": list(categorize(text))}) + "\n")
+        batch.append(item)
+        if len(batch) == CLASSIFY_BATCH:
+            write(batch)
+            batch = []
+    write(batch)
 
 
 # ------------------------------------------------------------------------------------------ history

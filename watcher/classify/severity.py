@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from watcher.classify.facts import LocatedFact, compare_located, excerpt_pair, extract_facts, split_sentences
-from watcher.classify.model import load_model
+from watcher.classify.model import THRESHOLD, load_model
 from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules, categorize_other_language
 from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
 
@@ -330,6 +330,10 @@ def _same_stem(a: str, b: str) -> bool:
 
 MIN_STATEMENT_WORDS = 4  # an added or removed block shorter than this is a label, a title or a menu entry
 MOVED_PASSAGE_WORDS = 3  # a passage found elsewhere is moved text when it has at least this many words
+# The classifier's probability at which a watched category it reads makes a change material (its categories
+# are named from THRESHOLD). The highest that keeps every material change of the development set found by
+# models trained without its services (training/evaluate_changes.py --held-out): 0.70 missed one.
+MATERIAL_AT = 0.65
 MAX_MOVE_HUNKS = 300  # more hunks than this are a rewrite, where moved sentences change nothing
 LANGUAGE_SAMPLE_CHARS = 5_000  # enough of a policy to tell its language
 
@@ -418,16 +422,19 @@ def _judge(index: int, hunk: Hunk, watched: frozenset[str], vendor: str, english
         categories = tuple(c for c in CATEGORIES if c in found)
         return _Judged(index, hunk, changed_before, changed_after, categories, Severity.MINOR)
     scores, said = _classify(changed_text)
-    heading = set(categorize_by_rules(hunk.section))
     if "audiences" in said and not foreign and not _names_an_audience(f"{hunk.section}\n{changed_text}"):
         said.discard("audiences")  # a text addressed to a group or a region names it
-    found = said | heading
+    named = set(categorize_by_rules(hunk.section))
     if foreign:  # the classifier and the English rules cannot read it; the other languages' words can
-        found |= set(categorize_other_language(f"{hunk.section}\n{changed_text}"))
-    categories = tuple(c for c in CATEGORIES if c in found)
-    # a heading is as material as the text under it: assess() decides
+        named |= set(categorize_other_language(f"{hunk.section}\n{changed_text}"))
+    categories = tuple(c for c in CATEGORIES if c in said | named)
+    # A heading is as material as the text under it: assess() decides. Otherwise a watched category must be named
+    # by the heading or the words of another language, or read by the classifier with some confidence.
+    sure = {c for c in said if scores[c] >= MATERIAL_AT}
     material = (
-        not _is_heading(hunk) and bool(found & watched) and _may_state_practice(hunk, changed_text, watched, foreign)
+        not _is_heading(hunk)
+        and bool((sure | named) & watched)
+        and _may_state_practice(hunk, changed_text, watched, foreign)
     )
     if material and scores.get("contact", 0.0) >= max((scores.get(c, 0.0) for c in watched), default=1.0):
         # read as contact details at least as much as any watched practice: how to reach the vendor changed
@@ -439,9 +446,15 @@ def _judge(index: int, hunk: Hunk, watched: frozenset[str], vendor: str, english
 
 def _classify(text: str) -> tuple[dict[str, float], set[str]]:
     """The segment classifier's probabilities for `text`, and the categories over their thresholds."""
+    scores = load_model().probabilities(text)
+    return scores, {c for c, p in scores.items() if p >= THRESHOLD}
+
+
+def _phrase_categories(text: str) -> set[str]:
+    """The categories the n-gram model reads in a few edited words. The encoder is not asked: it was fine-tuned on
+    whole segments, and on bare phrases it found one more false alarm in the development set than the n-grams."""
     model = load_model()
-    scores = model.probabilities(text)
-    return scores, {c for c, t in zip(model.categories, model.thresholds.tolist(), strict=True) if scores[c] >= t}
+    return {c for c, p in zip(model.categories, model.ngrams.probabilities([text])[0], strict=True) if p >= THRESHOLD}
 
 
 def _names_an_audience(text: str) -> bool:
@@ -520,7 +533,7 @@ def _edit_speaks_of_practice(hunk: Hunk, watched: frozenset[str]) -> bool:
         return True
     # the classifier reads phrases, not single words: "can may" is no practice
     content = [w for w in deleted + inserted if w.text not in _FUNCTION_WORDS and w.text not in _MODAL_WORDS]
-    return len(content) >= 2 and bool(_classify(changed)[1] & watched)
+    return len(content) >= 2 and bool(_phrase_categories(changed) & watched)
 
 
 # Modal verbs that say the same thing: "this can include" and "this may include" commit to the same.

@@ -1,0 +1,65 @@
+"""The fine-tuned sentence encoder: MiniLM-L6 (all-MiniLM-L6-v2's weights, Apache-2.0) with a multi-label head,
+fine-tuned on our labels by training/train_encoder.py and shipped as an int8 ONNX graph (encoder.onnx) with its
+WordPiece tokenizer (tokenizer.json). onnxruntime runs it on one thread; texts are batched by length."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from watcher.models import CATEGORIES
+
+MAX_TOKENS = 128  # as in training; longer segments are read up to here
+BATCH = 8  # small batches waste less on padding; measured fastest on one thread
+
+
+@dataclass(frozen=True)
+class Encoder:
+    session: Any  # onnxruntime.InferenceSession
+    tokenizer: Any  # tokenizers.Tokenizer
+    categories: tuple[str, ...]  # the head's order, from the graph's metadata
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), categories) probabilities."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings])
+        out = np.zeros((len(texts), len(self.categories)), dtype=np.float32)
+        order = np.argsort(lengths, kind="stable")
+        for start in range(0, len(order), BATCH):
+            batch = order[start : start + BATCH]
+            ids = np.zeros((len(batch), lengths[batch].max()), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, index in enumerate(batch):
+                ids[row, : lengths[index]] = encodings[index].ids
+                mask[row, : lengths[index]] = 1
+            out[batch] = self.session.run(None, {"ids": ids, "mask": mask})[0]
+        return out
+
+
+def open_encoder(graph: Path | bytes, tokenizer: Path) -> Encoder:
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    source = graph if isinstance(graph, bytes) else str(graph)
+    session = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    words = Tokenizer.from_file(str(tokenizer))
+    words.enable_truncation(MAX_TOKENS)
+    words.no_padding()
+    categories = tuple(session.get_modelmeta().custom_metadata_map["categories"].split(","))
+    assert categories == CATEGORIES, f"{graph} was trained for other categories: rebuild it"
+    return Encoder(session, words, categories)
+
+
+@functools.cache
+def load_encoder() -> Encoder:
+    package = resources.files("watcher.classify")
+    with resources.as_file(package / "encoder.onnx") as graph, resources.as_file(package / "tokenizer.json") as words:
+        return open_encoder(graph, words)
