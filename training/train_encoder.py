@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "training"))
 import train  # noqa: E402
 from segments import DEFAULT_CORPUS, halves  # noqa: E402
 
-from watcher.classify.encoder import MAX_TOKENS, open_encoder  # noqa: E402
+from watcher.classify.encoder import MAX_TOKENS, open_encoder, open_tokenizer  # noqa: E402
 from watcher.classify.model import unsure  # noqa: E402
 from watcher.models import CATEGORIES  # noqa: E402
 
@@ -95,15 +95,6 @@ def _batches(encodings: list, size: int, rng: random.Random):
         yield batch, ids, mask
 
 
-def tokenizer():
-    from tokenizers import Tokenizer
-
-    words = Tokenizer.from_file(str(pretrained() / "tokenizer.json"))
-    words.enable_truncation(MAX_TOKENS)
-    words.no_padding()
-    return words
-
-
 def fine_tune(texts: list[str], labels: np.ndarray, log=print):
     """The fine-tuned network (in eval mode). Class imbalance is softened with pos_weight = sqrt(neg/pos)."""
     import torch
@@ -113,7 +104,7 @@ def fine_tune(texts: list[str], labels: np.ndarray, log=print):
     torch.use_deterministic_algorithms(True)
     rng = random.Random(SEED)
     network = build_network()
-    encodings = tokenizer().encode_batch(texts)
+    encodings = open_tokenizer(pretrained() / "tokenizer.json").encode_batch(texts)
     targets = torch.tensor(labels, dtype=torch.float32)
     positive = targets.mean(0).clamp(min=1e-3)
     loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=((1 - positive) / positive).sqrt())

@@ -42,20 +42,25 @@ class Encoder:
         return out
 
 
-def open_encoder(graph: Path | bytes, tokenizer: Path) -> Encoder:
-    import onnxruntime
+def open_tokenizer(path: Path) -> Any:
+    """The WordPiece tokenizer as the encoder reads with it: truncated at MAX_TOKENS, no padding."""
     from tokenizers import Tokenizer
+
+    words = Tokenizer.from_file(str(path))
+    words.enable_truncation(MAX_TOKENS)
+    words.no_padding()
+    return words
+
+
+def open_encoder(graph: Path, tokenizer: Path) -> Encoder:
+    import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
-    source = graph if isinstance(graph, bytes) else str(graph)
-    session = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-    words = Tokenizer.from_file(str(tokenizer))
-    words.enable_truncation(MAX_TOKENS)
-    words.no_padding()
+    session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
     categories = tuple(session.get_modelmeta().custom_metadata_map["categories"].split(","))
     assert categories == CATEGORIES, f"{graph} was trained for other categories: rebuild it"
-    return Encoder(session, words, categories)
+    return Encoder(session, open_tokenizer(tokenizer), categories)
 
 
 @functools.cache
