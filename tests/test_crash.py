@@ -193,9 +193,11 @@ def test_runs_killed_at_many_points_keep_the_database_sound_and_lose_no_alert(
     assert sorted(alerted) == sorted(changes), "every recorded change has its alert (same transaction)"
     posted = Counter(int(LINK.search(message_text(m)).group(1)) for m in site.slack.accepted)  # type: ignore[union-attr]
     assert set(posted) == set(changes), "every alert reached Slack, and nothing else did"
-    assert all(1 <= count <= 2 for count in posted.values()), posted
+    # A kill between Slack's answer and mark_sent re-sends the one alert in flight, no more: duplicates are bounded
+    # by the kills. The held-answer kills always land there; a timed kill can too, even on an alert that an earlier
+    # kill already caught in flight (seen once the encoder's loading moved the runs' timing).
     duplicates = sum(count - 1 for count in posted.values())
-    assert window_kills <= duplicates <= len(kill_points), (duplicates, window_kills)
+    assert window_kills <= duplicates <= len(kill_points), (duplicates, window_kills, posted)
 
     final_marker = PROCESSORS[site.round % len(PROCESSORS)].split(",")[0]
     for vendor in VENDORS:
