@@ -59,7 +59,8 @@ def main() -> None:
         fp = sum(category not in gold[t] and category in predicted[t] for t in gold)
         fn = sum(category in gold[t] and category not in predicted[t] for t in gold)
         scores[category] = f1(tp, fp, fn)
-        print(f"  {category:14} F1 {scores[category]:.3f}  (support {tp + fn})")
+        precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+        print(f"  {category:14} F1 {scores[category]:.3f}  P {precision:.3f}  R {recall:.3f}  (support {tp + fn})")
     print(f"macro-F1 over {len(EVALUATED)} categories: {sum(scores.values()) / len(scores):.3f}")
 
 
