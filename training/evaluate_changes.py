@@ -21,14 +21,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from segments import DEFAULT_CORPUS, halves
 
 from watcher.classify import assess
 from watcher.diff import diff_policies
-from watcher.models import CATEGORIES, Assessment, Severity
+from watcher.models import Assessment, Severity
 from watcher.normalize import ExtractionError, normalize_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,15 +81,9 @@ def use_model_without(services: set[str], corpus: Path) -> None:
     import train_encoder
 
     from watcher.classify import model, severity
-    from watcher.classify.encoder import open_encoder
-    from watcher.classify.ngrams import NgramModel
 
     texts, labels, groups = train.load(corpus)
-    kept, graph = train_encoder.trained_without(services, texts, labels, groups)
-    idf, coef, intercept = train.fit([texts[i] for i in kept], labels[kept])
-    ngrams = NgramModel(idf.astype(np.float32), coef.astype(np.float32), intercept.astype(np.float32), CATEGORIES)
-    encoder = open_encoder(graph, train_encoder.pretrained() / "tokenizer.json")
-    held_out = model.SegmentModel(ngrams, lambda: encoder)
+    kept, held_out = train_encoder.model_without(services, texts, labels, groups)
     model.load_model = severity.load_model = lambda: held_out
     model.categorize.cache_clear()
     print(f"model trained without {len(services)} services ({len(kept)} of {len(texts)} segments)", flush=True)

@@ -34,7 +34,8 @@ import train  # noqa: E402
 from segments import DEFAULT_CORPUS, halves  # noqa: E402
 
 from watcher.classify.encoder import MAX_TOKENS, open_encoder, open_tokenizer  # noqa: E402
-from watcher.classify.model import unsure  # noqa: E402
+from watcher.classify.model import SegmentModel, unsure  # noqa: E402
+from watcher.classify.ngrams import NgramModel  # noqa: E402
 from watcher.models import CATEGORIES  # noqa: E402
 
 OUTPUT = ROOT / "watcher" / "classify" / "encoder.onnx"
@@ -174,10 +175,15 @@ def encoder_for(texts: list[str], labels: np.ndarray) -> Path:
     return path
 
 
-def trained_without(services: set[str], texts, labels, groups) -> tuple[list[int], Path]:
-    """The segments not from `services` (corpus and our examples) and the encoder fine-tuned on them."""
+def model_without(services: set[str], texts, labels, groups) -> tuple[list[int], SegmentModel]:
+    """The segments not from `services` (corpus and our examples), and the segment model as shipped with both its
+    halves trained on them: the n-grams fitted here, the encoder fine-tuned (or taken from the cache)."""
     kept = [i for i, group in enumerate(groups) if group not in services]
-    return kept, encoder_for([texts[i] for i in kept], labels[kept])
+    graph = encoder_for([texts[i] for i in kept], labels[kept])
+    idf, coef, intercept = train.fit([texts[i] for i in kept], labels[kept])
+    ngrams = NgramModel(idf.astype(np.float32), coef.astype(np.float32), intercept.astype(np.float32), CATEGORIES)
+    encoder = open_encoder(graph, pretrained() / "tokenizer.json")
+    return kept, SegmentModel(ngrams, lambda: encoder)
 
 
 def cross_validate(texts, labels, groups) -> None:
@@ -185,20 +191,20 @@ def cross_validate(texts, labels, groups) -> None:
     from sklearn.metrics import f1_score
 
     tested = [i for i, group in enumerate(groups) if group != train.EXAMPLES_GROUP]
-    encoded, ngrams = np.zeros((len(texts), len(CATEGORIES))), np.zeros((len(texts), len(CATEGORIES)))
+    ngrams, encoded, shipped = (np.zeros((len(texts), len(CATEGORIES))) for _ in range(3))
     half_of = halves()
     for half in "AB":
         services = {s for s, h in half_of.items() if h == half}
-        kept, graph = trained_without(services, texts, labels, groups)
+        _, model = model_without(services, texts, labels, groups)
         test = [i for i in tested if groups[i] in services]
         test_texts = [texts[i] for i in test]
-        encoded[test] = open_encoder(graph, pretrained() / "tokenizer.json").probabilities(test_texts)
-        ngrams[test] = train.predict(test_texts, *train.fit([texts[i] for i in kept], labels[kept]))
+        ngrams[test] = model.ngrams.probabilities(test_texts)
+        encoded[test] = model.encoder().probabilities(test_texts)
+        shipped[test] = model.probabilities_of(test_texts)
     gold = labels[tested]
     print(f"{len(tested)} corpus segments, each judged by models trained without its half of the services")
-    average = (encoded + ngrams) / 2
-    shipped = np.where(unsure(ngrams)[:, None], average, ngrams)  # as watcher.classify.model combines them
-    print(f"  (the encoder reads {unsure(ngrams[tested]).mean():.0%} of the segments as shipped)")
+    print(f"  (the encoder reads {unsure(ngrams[tested]).mean():.0%} of the whole segments as shipped)")
+    average = (encoded + ngrams) / 2  # the two models on every whole segment
     for name, probabilities in (("n-grams", ngrams), ("encoder", encoded), ("average", average), ("shipped", shipped)):
         predicted = probabilities[tested] >= train.THRESHOLD
         scores = [f1_score(gold[:, k], predicted[:, k]) for k in range(len(CATEGORIES))]
