@@ -3,7 +3,8 @@ reaches THRESHOLD. The n-gram model (ngrams.py) reads words and their spelling, 
 (encoder.py) reads meaning, ten times slower. The n-gram model reads every segment; a segment on which it is
 unsure of any category (a probability inside UNSURE) is also read by the encoder and gets the average of the
 two. Cross-validated by service, the average beats either model alone; leaving the sure segments to the n-grams
-keeps `watcher classify` over 200 segments/s on one core for a part of that gain (README, "Accuracy")."""
+keeps `watcher classify` over 200 segments/s on one core for a part of that gain (README, "Accuracy"). A long
+text is read in windows of whole sentences, each category taking its highest probability in any of them."""
 
 from __future__ import annotations
 
@@ -14,11 +15,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from watcher.classify.encoder import Encoder, load_encoder
+from watcher.classify.facts import split_sentences
 from watcher.classify.ngrams import NgramModel, load_ngrams
 from watcher.models import CATEGORIES
 
 THRESHOLD = 0.5
 UNSURE = (0.4, 0.6)  # the encoder reads about a quarter of the segments (0.3-0.7: half, 0.008 better, 130/s)
+WINDOW_WORDS = 120  # a longer text is also read in windows (the encoder reads 128 tokens, about 90 words)
+
+
+def windows(text: str) -> list[str]:
+    """A long text cut into runs of whole sentences of at most WINDOW_WORDS words; none for a short one."""
+    if len(text.split()) <= WINDOW_WORDS:
+        return []
+    runs: list[list[str]] = [[]]
+    words = 0
+    for sentence in split_sentences(text):
+        length = len(sentence.split())
+        if runs[-1] and words + length > WINDOW_WORDS:
+            runs.append([])
+            words = 0
+        runs[-1].append(sentence)
+        words += length
+    return [" ".join(run) for run in runs] if len(runs) > 1 else []
 
 
 def unsure(ngrams: np.ndarray) -> np.ndarray:
@@ -36,7 +55,18 @@ class SegmentModel:
         return self.ngrams.categories
 
     def probabilities_of(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), categories) probabilities."""
+        """(len(texts), categories) probabilities: of the text or, for a long one, the highest of its windows, so
+        that a practice stated once at the end of a long paragraph is read as well as anywhere else."""
+        pieces, owners = [], []
+        for owner, text in enumerate(texts):
+            for piece in windows(text) or [text]:
+                pieces.append(piece)
+                owners.append(owner)
+        probabilities = np.zeros((len(texts), len(self.categories)), dtype=np.float32)
+        np.maximum.at(probabilities, owners, self._read(pieces))
+        return probabilities
+
+    def _read(self, texts: Sequence[str]) -> np.ndarray:
         probabilities = self.ngrams.probabilities(texts)
         rows = np.flatnonzero(unsure(probabilities))
         if len(rows):
