@@ -28,6 +28,13 @@ def test_many_at_once_equals_one_at_a_time():
     assert categorize_all([]) == []
 
 
+def test_the_encoder_reads_a_segment_the_same_whatever_is_read_beside_it():
+    encoder = load_encoder()
+    together = encoder.probabilities(SEGMENTS)
+    for row, text in enumerate(SEGMENTS):
+        assert (encoder.probabilities([text])[0] == together[row]).all(), text
+
+
 def test_a_segment_without_words_has_no_category():
     assert categorize("") == () and categorize("   \n") == ()
 
