@@ -39,7 +39,7 @@ def test_a_segment_without_words_has_no_category():
     assert categorize("") == () and categorize("   \n") == ()
 
 
-def test_a_very_long_segment_is_read_up_to_the_encoders_limit():
+def test_a_very_long_segment_is_read_in_windows():
     text = "We keep your messages for 90 days. " * 2000
     assert "retention" in categorize(text)
     assert load_model().probabilities_of([text]).shape == (1, len(CATEGORIES))
@@ -54,7 +54,7 @@ COLLECTION = (
 RETENTION = "We keep this information for five years after you close your account and then delete it."
 
 
-def test_a_short_text_is_read_whole_and_a_long_one_also_in_windows_of_whole_sentences():
+def test_a_short_text_is_read_whole_and_a_long_one_in_windows_of_whole_sentences():
     assert windows(RETENTION) == [] and windows(COLLECTION) == []
     text = COLLECTION * 3 + RETENTION
     runs = windows(text)

@@ -21,7 +21,7 @@ from watcher.models import CATEGORIES
 
 THRESHOLD = 0.5
 UNSURE = (0.4, 0.6)  # the encoder reads about a quarter of the segments (0.3-0.7: half, 0.008 better, 130/s)
-WINDOW_WORDS = 120  # a longer text is also read in windows (the encoder reads 128 tokens, about 90 words)
+WINDOW_WORDS = 120  # a longer text is read in windows (the encoder reads 128 tokens, about 90 words)
 
 
 def windows(text: str) -> list[str]:
