@@ -20,7 +20,7 @@ from watcher.classify.ngrams import NgramModel, load_ngrams
 from watcher.models import CATEGORIES
 
 THRESHOLD = 0.5
-UNSURE = (0.4, 0.6)  # the encoder reads about a quarter of the segments (0.3-0.7: half, 0.008 better, 130/s)
+UNSURE = (0.3, 0.7)  # the encoder reads about half of the segments (README, "Accuracy": how this was chosen)
 WINDOW_WORDS = 120  # a longer text is read in windows (the encoder reads 128 tokens, about 90 words)
 
 
