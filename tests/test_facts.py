@@ -315,6 +315,11 @@ def test_transfer_mechanisms():
     assert values(text, TRANSFER) == ["Standard Contractual Clauses", "Data Privacy Framework"]
 
 
+def test_an_adequacy_determination_is_an_adequacy_decision():
+    text = "We transfer data to countries with an adequacy determination by the European Commission."
+    assert values(text, TRANSFER) == ["adequacy decision"]
+
+
 def test_a_mechanism_no_longer_relied_on_is_not_a_mechanism():
     assert values("We no longer rely on the Privacy Shield.", TRANSFER) == []
 

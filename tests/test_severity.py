@@ -303,6 +303,40 @@ def test_the_vendor_itself_is_never_a_third_party():
     assert not any("Acme" in s for s in found)
 
 
+def test_a_right_the_policy_grants_elsewhere_is_not_added_when_a_section_repeats_it():
+    eea = POLICY.replace(
+        "# Contact us",
+        "# EEA residents\n\nIn the EEA, you have the right to access and delete your data.\n\n# Contact us",
+    )
+    assert not any(s.startswith("right added") for s in summaries(assess_change(POLICY, eea)))
+
+
+def test_a_right_still_granted_elsewhere_is_not_removed_when_one_statement_of_it_goes():
+    eea = POLICY.replace(
+        "# Contact us", "# EEA residents\n\nIn the EEA, you have the right to data portability.\n\n# Contact us"
+    )
+    assert not any(s.startswith("right removed") for s in summaries(assess_change(eea, POLICY)))
+    assert "right removed: portability" in summaries(
+        edit("delete your data, and to data portability.", "delete your data.")
+    )
+
+
+def test_a_transfer_mechanism_named_elsewhere_is_not_added():
+    transfers = "# Transfers\n\nWe transfer data to the U.S. under Standard Contractual Clauses.\n\n"
+    old = transfers + "# Processors\n\nOur processors are located in the EU."
+    new = transfers + "# Processors\n\nOur processors are located in the EU or bound by Standard Contractual Clauses."
+    assert not any("transfer mechanism added" in s for s in summaries(assess_change(old, new)))
+    assert "transfer mechanism added: Standard Contractual Clauses" in summaries(
+        assess_change("# Processors\n\nOur processors are located in the EU.", new.split("\n\n", 2)[2])
+    )
+
+
+def test_a_no_sale_statement_that_another_paragraph_keeps_is_not_removed():
+    twice = POLICY.replace("# Contact us", "# California\n\nWe do not sell your personal information.\n\n# Contact us")
+    found = summaries(assess_change(twice, twice.replace(" We do not sell your personal information.", "", 1)))
+    assert not any(s.startswith("sale:") for s in found)
+
+
 # ------------------------------------------------------------------- noise that is not a material change
 
 

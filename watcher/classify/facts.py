@@ -4,7 +4,7 @@ transfer mechanisms), and the findings when they differ between two texts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from watcher.models import Finding, Severity
@@ -806,7 +806,7 @@ _TRANSFERS: tuple[tuple[str, str], ...] = (
     ),
     (
         "adequacy decision",
-        r"\badequacy (?:decisions?|regulations?|findings?)\b|\b(?:deemed|found to be) adequate\b",
+        r"\badequacy (?:decisions?|determinations?|regulations?|findings?)\b|\b(?:deemed|found to be) adequate\b",
     ),
     ("Data Privacy Framework", r"\bdata privacy framework\b|\bDPF\b"),
     ("Privacy Shield", r"\bprivacy shield\b"),
@@ -852,6 +852,9 @@ class LocatedFact:
 # Kinds compared as multisets (a value may be stated twice and change once) and whose removed and added values
 # pair up as "old -> new"; the rest are compared as sets of names.
 _NUMERIC_KINDS = (RETENTION, AGE)
+# Kinds a policy states once for all its readers: a right granted, a transfer mechanism relied on, a sale
+# statement made in one paragraph still holds when another paragraph that repeats it changes.
+_POLICY_WIDE_KINDS = (SALE, RIGHT, TRANSFER)
 
 
 def compare_located(
@@ -860,12 +863,15 @@ def compare_located(
     *,
     old_text: str | None = None,
     new_text: str | None = None,
+    unchanged_facts: Callable[[], Collection[tuple[str, str]]] | None = None,
     vendor: str = "",
 ) -> list[tuple[Finding, int | None, int | None]]:
     """Findings for facts that differ, each with the origins of the old and new facts it came from.
 
     With the whole texts of both versions, a third party is new only if the old version never named it,
     and removed only if the new version no longer names it; the vendor itself is never a third party.
+    `unchanged_facts` gives the (kind, value) pairs that the text both versions share states (asked only when
+    needed): a right, transfer mechanism or sale statement it states is neither added nor removed.
     """
     own = vendor.casefold().strip()
 
@@ -894,6 +900,10 @@ def compare_located(
             if kind == THIRD_PARTY:
                 removed = [x for x in removed if new_text is None or not _names(new_text, x.fact.value)]
                 added = [x for x in added if old_text is None or not _names(old_text, x.fact.value)]
+            elif kind in _POLICY_WIDE_KINDS and (removed or added) and unchanged_facts is not None:
+                stated = unchanged_facts()
+                removed = [x for x in removed if (kind, x.fact.value) not in stated]
+                added = [x for x in added if (kind, x.fact.value) not in stated]
         results.extend(_findings(kind, removed, added))
     return results
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import difflib
 import functools
@@ -12,7 +13,7 @@ from typing import NamedTuple
 from watcher.classify.facts import LocatedFact, compare_located, excerpt_pair, extract_facts, split_sentences
 from watcher.classify.model import THRESHOLD, load_model
 from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules, categorize_other_language
-from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
+from watcher.models import CATEGORIES, Assessment, BlockKind, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
 
 # --------------------------------------------------------------------------------- cosmetic changes
 
@@ -585,8 +586,26 @@ def _fact_changes(judged: list[_Judged], diff: Diff, vendor: str) -> list[tuple[
         new,
         old_text=_full_text(diff.old),
         new_text=_full_text(diff.new),
+        unchanged_facts=functools.cache(lambda: _unchanged_facts(diff)),
         vendor=vendor,
     )
+
+
+def _unchanged_facts(diff: Diff) -> frozenset[tuple[str, str]]:
+    """The (kind, value) of every fact the blocks that no hunk touches state: text both versions share."""
+    if diff.new is None:
+        return frozenset()
+    touched = collections.Counter(hunk.after for hunk in diff.hunks if hunk.after)
+    facts = set()
+    section = ""
+    for block in diff.new.blocks:
+        if block.kind is BlockKind.HEADING:
+            section = block.text
+        if touched[block.text]:
+            touched[block.text] -= 1
+            continue
+        facts.update((fact.kind, fact.value) for fact in extract_facts(block.text, section))
+    return frozenset(facts)
 
 
 def _opening(policy: PolicyText) -> str:
