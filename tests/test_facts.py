@@ -298,6 +298,12 @@ def test_access_to_the_service_is_not_the_right_of_access():
 
 def test_deleting_data_is_not_a_right_without_a_rights_context():
     assert values("We delete logs after 90 days.", RIGHT) == []
+    assert values("If we would like to delete old logs, we do so after 90 days.", RIGHT) == []
+
+
+def test_a_request_the_user_may_make_is_a_right():
+    text = "If you would like to access, delete or rectify your data, please submit your request through our form."
+    assert values(text, RIGHT) == ["access", "rectification", "deletion"]
 
 
 def test_removed_right():

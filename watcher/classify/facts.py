@@ -752,7 +752,7 @@ def _polarity(sentence: str, verb_start: int) -> str:
 
 _RIGHTS_CONTEXT = re.compile(
     r"\bright(?:s)?\b|\byou (?:may|can|could|have|are entitled)\b|\bentitled\b|\b(?:to|may|can) request\b"
-    r"|\bask us\b",
+    r"|\bask us\b|\bif you (?:would like|wish|want) to\b",  # "If you would like to delete your data, write to ..."
     re.IGNORECASE,
 )
 _RIGHTS: tuple[tuple[str, str], ...] = (
