@@ -38,13 +38,13 @@ class Fact:
     sentence: str
 
 
-def extract_facts(text: str, context: str = "") -> tuple[Fact, ...]:
-    """Every fact stated in `text`, in order, each (kind, value) once per sentence. `context` (a section
-    heading such as "Your rights") counts as part of every sentence when judging what a sentence is about."""
+def extract_facts(text: str, context: str = "", kinds: Collection[str] = tuple(FACT_CATEGORY)) -> tuple[Fact, ...]:
+    """Every fact of `kinds` stated in `text`, in order, each (kind, value) once per sentence. `context` (a
+    section heading such as "Your rights") counts as part of every sentence when judging what it is about."""
     facts: list[Fact] = []
     for sentence in split_sentences(text):
         seen: set[tuple[str, str]] = set()
-        for kind, value in _facts_in(sentence, context):
+        for kind, value in _facts_in(sentence, context, kinds):
             if (kind, value) not in seen:
                 seen.add((kind, value))
                 facts.append(Fact(kind, value, sentence))
@@ -113,19 +113,11 @@ def excerpt_pair(before: str, after: str, limit: int = EXCERPT_CHARS) -> tuple[s
 # ------------------------------------------------------------------------------------------ extraction
 
 
-def _facts_in(sentence: str, context: str) -> Iterator[tuple[str, str]]:
-    for value in _retention_periods(sentence, context):
-        yield RETENTION, value
-    for value in _third_parties(sentence):
-        yield THIRD_PARTY, value
-    for value in _age_thresholds(sentence, context):
-        yield AGE, value
-    for value in _sale_statements(sentence):
-        yield SALE, value
-    for value in _rights(sentence, context):
-        yield RIGHT, value
-    for value in _transfer_mechanisms(sentence):
-        yield TRANSFER, value
+def _facts_in(sentence: str, context: str, kinds: Collection[str]) -> Iterator[tuple[str, str]]:
+    for kind, extract in _EXTRACTORS:
+        if kind in kinds:
+            for value in extract(sentence, context):
+                yield kind, value
 
 
 # --- numbers
@@ -837,6 +829,16 @@ def _transfer_mechanisms(sentence: str) -> Iterator[str]:
         yield name
 
 
+_EXTRACTORS: tuple[tuple[str, Callable[[str, str], Iterator[str]]], ...] = (
+    (RETENTION, _retention_periods),
+    (THIRD_PARTY, lambda sentence, _: _third_parties(sentence)),
+    (AGE, _age_thresholds),
+    (SALE, lambda sentence, _: _sale_statements(sentence)),
+    (RIGHT, _rights),
+    (TRANSFER, lambda sentence, _: _transfer_mechanisms(sentence)),
+)
+
+
 # ------------------------------------------------------------------------------------------ comparison
 
 
@@ -854,7 +856,7 @@ class LocatedFact:
 _NUMERIC_KINDS = (RETENTION, AGE)
 # Kinds a policy states once for all its readers: a right granted, a transfer mechanism relied on, a sale
 # statement made in one paragraph still holds when another paragraph that repeats it changes.
-_POLICY_WIDE_KINDS = (SALE, RIGHT, TRANSFER)
+POLICY_WIDE_KINDS = (SALE, RIGHT, TRANSFER)
 
 
 def compare_located(
@@ -900,7 +902,7 @@ def compare_located(
             if kind == THIRD_PARTY:
                 removed = [x for x in removed if new_text is None or not _names(new_text, x.fact.value)]
                 added = [x for x in added if old_text is None or not _names(old_text, x.fact.value)]
-            elif kind in _POLICY_WIDE_KINDS and (removed or added) and unchanged_facts is not None:
+            elif kind in POLICY_WIDE_KINDS and (removed or added) and unchanged_facts is not None:
                 stated = unchanged_facts()
                 removed = [x for x in removed if (kind, x.fact.value) not in stated]
                 added = [x for x in added if (kind, x.fact.value) not in stated]

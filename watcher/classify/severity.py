@@ -10,7 +10,14 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from watcher.classify.facts import LocatedFact, compare_located, excerpt_pair, extract_facts, split_sentences
+from watcher.classify.facts import (
+    POLICY_WIDE_KINDS,
+    LocatedFact,
+    compare_located,
+    excerpt_pair,
+    extract_facts,
+    split_sentences,
+)
 from watcher.classify.model import THRESHOLD, load_model
 from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules, categorize_other_language
 from watcher.models import CATEGORIES, Assessment, BlockKind, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
@@ -592,7 +599,8 @@ def _fact_changes(judged: list[_Judged], diff: Diff, vendor: str) -> list[tuple[
 
 
 def _unchanged_facts(diff: Diff) -> frozenset[tuple[str, str]]:
-    """The (kind, value) of every fact the blocks that no hunk touches state: text both versions share."""
+    """The (kind, value) of every right, transfer mechanism and sale statement (the facts compare_located asks
+    for) that the blocks no hunk touches state: text both versions share."""
     if diff.new is None:
         return frozenset()
     touched = collections.Counter(hunk.after for hunk in diff.hunks if hunk.after)
@@ -604,7 +612,7 @@ def _unchanged_facts(diff: Diff) -> frozenset[tuple[str, str]]:
         if touched[block.text]:
             touched[block.text] -= 1
             continue
-        facts.update((fact.kind, fact.value) for fact in extract_facts(block.text, section))
+        facts.update((fact.kind, fact.value) for fact in extract_facts(block.text, section, POLICY_WIDE_KINDS))
     return frozenset(facts)
 
 
