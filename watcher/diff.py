@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from diff_match_patch import diff_match_patch
 
-from watcher.models import Block, BlockKind, Diff, Hunk, HunkKind, PolicyText
+from watcher.models import Block, Diff, Hunk, HunkKind, PolicyText
 
 # Two unmatched blocks in the same gap are the same block edited when their word sets overlap this much
 # (Dice coefficient). Blocks under the same heading need less evidence; blocks that also moved need more,
@@ -41,7 +41,7 @@ DIFF_TIMEOUT = 0.1
 
 def diff_policies(old: PolicyText, new: PolicyText) -> Diff:
     """The hunks that turn `old` into `new`, in the new version's order, and how many blocks only moved."""
-    old_side, new_side = _Side(old.blocks), _Side(new.blocks)
+    old_side, new_side = _Side(old), _Side(new)
     exact = _exact_matches(old.blocks, new.blocks)
     anchors = _longest_increasing(exact)
     moved = len(exact) - len(anchors)
@@ -151,9 +151,9 @@ class _Side:
     """One version's blocks with what alignment needs: sections, and word and character-pair sets computed on
     first use (most blocks match exactly and never need them)."""
 
-    def __init__(self, blocks: Sequence[Block]) -> None:
-        self.blocks = blocks
-        self.sections = _sections(blocks)
+    def __init__(self, policy: PolicyText) -> None:
+        self.blocks = policy.blocks
+        self.sections = policy.sections()
         self._words: dict[int, frozenset[str]] = {}
         self._bigrams: dict[int, frozenset[str]] = {}
 
@@ -170,17 +170,6 @@ class _Side:
             letters = " ".join(_WORD.findall(self.blocks[index].text.lower()))
             pairs = self._bigrams[index] = frozenset(letters[k : k + 2] for k in range(len(letters) - 1))
         return pairs
-
-
-def _sections(blocks: Sequence[Block]) -> list[str]:
-    """The heading each block sits under; a heading starts (and names) its own section."""
-    current = ""
-    sections = []
-    for block in blocks:
-        if block.kind is BlockKind.HEADING:
-            current = block.text
-        sections.append(current)
-    return sections
 
 
 def _exact_matches(old: Sequence[Block], new: Sequence[Block]) -> list[tuple[int, int]]:

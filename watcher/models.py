@@ -125,6 +125,16 @@ class PolicyText:
     def word_count(self) -> int:
         return sum(len(b.text.split()) for b in self.blocks)
 
+    def sections(self) -> list[str]:
+        """The heading each block sits under; a heading starts (and names) its own section."""
+        current = ""
+        sections = []
+        for block in self.blocks:
+            if block.kind is BlockKind.HEADING:
+                current = block.text
+            sections.append(current)
+        return sections
+
 
 # ------------------------------------------------------------------------------------------------ diff
 

@@ -20,7 +20,7 @@ from watcher.classify.facts import (
 )
 from watcher.classify.model import THRESHOLD, load_model
 from watcher.classify.taxonomy import DEFAULT_WATCHED, categorize_by_rules, categorize_other_language
-from watcher.models import CATEGORIES, Assessment, BlockKind, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
+from watcher.models import CATEGORIES, Assessment, Diff, Finding, Hunk, HunkKind, PolicyText, Severity
 
 # --------------------------------------------------------------------------------- cosmetic changes
 
@@ -605,10 +605,7 @@ def _unchanged_facts(diff: Diff) -> frozenset[tuple[str, str]]:
         return frozenset()
     touched = collections.Counter(hunk.after for hunk in diff.hunks if hunk.after)
     facts = set()
-    section = ""
-    for block in diff.new.blocks:
-        if block.kind is BlockKind.HEADING:
-            section = block.text
+    for block, section in zip(diff.new.blocks, diff.new.sections(), strict=True):
         if touched[block.text]:
             touched[block.text] -= 1
             continue
