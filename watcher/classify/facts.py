@@ -816,7 +816,15 @@ _NO_LONGER = re.compile(r"\b(?:no longer|not|never|instead of|replac\w+)\b[^.]{0
 _INVALIDATED = re.compile(r"^[^.]{0,40}\b(?:invalidated|no longer (?:valid|available|in effect))\b", re.IGNORECASE)
 
 
+# A part of every mechanism's pattern: most sentences contain none, and substrings are found far faster than
+# the pattern's alternatives (a third of the time compare spent reading facts).
+_TRANSFER_HINTS = ("claus", "scc", "adequa", "framework", "dpf", "shield", "binding", "bcr", "transfer a", "idta")
+
+
 def _transfer_mechanisms(sentence: str) -> Iterator[str]:
+    lowered = sentence.lower()
+    if not any(hint in lowered for hint in _TRANSFER_HINTS):
+        return
     found: set[str] = set()
     for match in _TRANSFER_PATTERN.finditer(sentence):
         name = _TRANSFERS[int((match.lastgroup or "m0")[1:])][0]
