@@ -44,10 +44,8 @@ def version_segments(corpus: Path, service: str, version_file: str) -> Iterator[
         policy = normalize_markdown((corpus / service / version_file).read_text(encoding="utf-8"))
     except ExtractionError:  # a few recorded versions are empty pages
         return
-    section = ""
-    for index, block in enumerate(policy.blocks):
+    for index, (block, section) in enumerate(zip(policy.blocks, policy.sections(), strict=True)):
         if block.kind is BlockKind.HEADING:
-            section = block.text
             continue
         if len(block.text.split()) >= MIN_WORDS:
             yield Segment(f"{service}/{version_file}#{index}", text_hash(block.text), section, block.text)

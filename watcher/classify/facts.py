@@ -817,7 +817,7 @@ _INVALIDATED = re.compile(r"^[^.]{0,40}\b(?:invalidated|no longer (?:valid|avail
 
 
 # A part of every mechanism's pattern: most sentences contain none, and substrings are found far faster than
-# the pattern's alternatives (a third of the time compare spent reading facts).
+# the pattern's alternatives, which took a third of fact extraction's time.
 _TRANSFER_HINTS = ("claus", "scc", "adequa", "framework", "dpf", "shield", "binding", "bcr", "transfer a", "idta")
 
 
