@@ -6,10 +6,7 @@ Labels are mapped to our taxonomy as in DESIGN.md; F1 per category and the macro
 categories that have an OPP-115 counterpart (transfers has none). Cite Wilson et al., ACL 2016.
 
 Where we disagree, the script says with what: the OPP-115 categories of our false positives, in aggregate (no
-segment is printed). OPP-115 files a practice that concerns one group of people (children, California or EU
-residents) under International and Specific Audiences only, where DESIGN's taxonomy gives such a segment both
-audiences and its practice (rights, choices); the last line shows what that convention alone costs. It is a
-measurement of the definitions, not a setting: the classifier keeps DESIGN's multi-label reading.
+segment is printed).
 """
 
 from __future__ import annotations
@@ -59,35 +56,27 @@ def main() -> None:
     predicted = {text: set(categories) for text, categories in zip(gold, categorize_all(list(gold)), strict=True)}
     elapsed = time.perf_counter() - started
     print(f"{len(gold)} segments from {args.opp115.name}; {len(gold) / elapsed:.0f} segments/s")
-    scores = f1_by_category(gold, predicted, show=True)
+    scores = f1_by_category(gold, predicted)
     print(f"macro-F1 over {len(EVALUATED)} categories: {sum(scores.values()) / len(scores):.3f}")
-    # DESIGN gives a segment for one audience both categories; OPP-115 files it under the audience alone
-    one_label = {t: c - {"rights", "choices"} if "audiences" in c else c for t, c in predicted.items()}
-    scores = f1_by_category(gold, one_label)
-    print(
-        f"read with OPP-115's convention for segments about one audience: macro-F1 "
-        f"{sum(scores.values()) / len(scores):.3f}, rights {scores['rights']:.3f}, choices {scores['choices']:.3f}"
-    )
 
 
-def f1_by_category(gold: dict[str, set[str]], predicted: dict[str, set[str]], show: bool = False) -> dict[str, float]:
-    """F1 of each category of EVALUATED; with `show`, also printed with precision, recall, and the OPP-115
-    categories of the false positives."""
+def f1_by_category(gold: dict[str, set[str]], predicted: dict[str, set[str]]) -> dict[str, float]:
+    """F1 of each category of EVALUATED, printed with precision, recall, and the OPP-115 categories of the false
+    positives."""
     scores = {}
     for category in EVALUATED:
         tp = sum(category in gold[t] and category in predicted[t] for t in gold)
         false_positives = [t for t in gold if category not in gold[t] and category in predicted[t]]
         fn = sum(category in gold[t] and category not in predicted[t] for t in gold)
         scores[category] = f1(tp, len(false_positives), fn)
-        if show:
-            precision, recall = tp / max(tp + len(false_positives), 1), tp / max(tp + fn, 1)
-            filed = Counter(c for t in false_positives for c in gold[t] or {"none"}).most_common(3)
-            print(
-                f"  {category:14} F1 {scores[category]:.3f}  P {precision:.3f}  R {recall:.3f}  (support {tp + fn}; "
-                f"false positives {len(false_positives)}, OPP-115 filed them under "
-                + (", ".join(f"{c} {n}" for c, n in filed) or "-")
-                + ")"
-            )
+        precision, recall = tp / max(tp + len(false_positives), 1), tp / max(tp + fn, 1)
+        filed = Counter(c for t in false_positives for c in gold[t] or {"none"}).most_common(3)
+        print(
+            f"  {category:14} F1 {scores[category]:.3f}  P {precision:.3f}  R {recall:.3f}  (support {tp + fn}; "
+            f"false positives {len(false_positives)}, OPP-115 filed them under "
+            + (", ".join(f"{c} {n}" for c, n in filed) or "-")
+            + ")"
+        )
     return scores
 
 
