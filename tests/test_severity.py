@@ -278,7 +278,7 @@ def test_default_watched_is_everything_but_policy_change_and_contact():
 
 def test_categorize_is_multi_label_and_empty_for_other_text():
     assert categorize("We share your e-mail address with advertising partners.") == ("sharing",)
-    assert set(categorize("We retain data about children for 30 days.")) >= {"retention", "audiences"}
+    assert set(categorize("We collect your e-mail address and keep it for 30 days.")) >= {"collection", "retention"}
     assert categorize("Welcome to Acme!") == ()
 
 
@@ -384,6 +384,29 @@ def test_residents_of_more_jurisdictions_given_a_right_is_material():
     )
     widened = with_states.replace("Virginia or Colorado", "Virginia, Colorado, Oregon or Texas")
     assert assess_change(with_states, widened).severity is Severity.MATERIAL
+
+
+def test_a_right_added_for_one_region_names_the_region_and_the_right():
+    # The classifier files a practice stated for one group under audiences alone (LABELLING.md); the heading
+    # and the facts still say that it is a right.
+    california = (
+        "# What we collect\n\nWe collect your name and e-mail address when you create an account.\n\n"
+        "# California privacy rights\n\nIf you are a California resident, you may request access to your "
+        "personal information.\n"
+    )
+    widened = california.replace("request access to", "request access to or deletion of")
+    assessment = assess_change(california, widened)
+    assert assessment.severity is Severity.MATERIAL
+    assert {"audiences", "rights"} <= set(assessment.categories)
+    assert "right added: deletion" in summaries(assessment)
+
+
+def test_a_practice_stated_for_one_group_is_named_beside_the_group():
+    notice = "If you live in California, you have the right to know what we collect: see our California notice."
+    assessment = assess_change(POLICY, POLICY.replace("# Contact us", f"# Other notices\n\n{notice}\n\n# Contact us"))
+    assert categorize(notice) == ("audiences",)  # the classifier files it under the group alone
+    assert assessment.severity is Severity.MATERIAL
+    assert {"audiences", "rights"} <= set(assessment.categories)
 
 
 def test_a_translation_added_beside_an_english_policy_is_minor():

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from segments import DEFAULT_CORPUS, halves
 
-from watcher.classify import assess
+from watcher.classify import DEFAULT_WATCHED, assess
 from watcher.diff import diff_policies
 from watcher.models import Assessment, Severity
 from watcher.normalize import ExtractionError, normalize_markdown
@@ -44,8 +44,10 @@ class Score:
     tn: int = 0
     named: int = 0  # categories of correctly found material changes that the assessment names...
     wanted: int = 0  # ...out of those the labels give
+    extra: int = 0  # watched categories named that the labels do not give
     skipped: int = 0  # failed checks: empty captures and pages that lost most of their text
     errors: list[tuple[dict, Assessment]] = field(default_factory=list)
+    unnamed: list[tuple[dict, Assessment]] = field(default_factory=list)  # found, but a category not named
 
     def add(self, label: dict, assessment: Assessment) -> None:
         predicted = assessment.severity is Severity.MATERIAL
@@ -57,6 +59,9 @@ class Score:
         if predicted and actual:
             self.wanted += len(label["categories"])
             self.named += len(set(label["categories"]) & set(assessment.categories))
+            self.extra += len((set(assessment.categories) & DEFAULT_WATCHED) - set(label["categories"]))
+            if not set(label["categories"]) <= set(assessment.categories):
+                self.unnamed.append((label, assessment))
         if predicted != actual:
             self.errors.append((label, assessment))
 
@@ -70,6 +75,7 @@ class Score:
             f"{name}: material: precision {precision:.3f}  recall {recall:.3f}  "
             f"(tp {self.tp}, fp {self.fp}, fn {self.fn}, tn {self.tn})\n"
             f"{name}: categories of correctly found material changes named: {self.named}/{self.wanted} = {coverage:.3f}"
+            f" (and {self.extra} watched categories the labels do not give)"
         )
 
 
@@ -140,6 +146,12 @@ def main() -> None:
             )
             for finding in assessment.findings[:4]:
                 print(f"   - {finding.summary}")
+        for label, assessment in total.unnamed:
+            missing = sorted(set(label["categories"]) - set(assessment.categories))
+            print(
+                f"\nnot named (half {half_of[label['service']]}): {', '.join(missing)} in {label['service']} "
+                f"{label['old']} -> {label['new']}; labelled {label['categories']}, named {list(assessment.categories)}"
+            )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ _RULES: dict[str, tuple[str, ...]] = {
         r"\bmergers?\b|\bacquisitions?\b|\bbusiness transfers?\b",
     ),
     "rights": (
-        r"\byour (?:\w+ )?rights\b|\bdata subject\b",
+        r"\byour (?:\w+ )?rights\b|\bdata subject\b|\b(?:privacy|consumer|data protection) rights\b",
         r"\bright (?:to|of) (?:request |obtain )?(?:access|know|correct|rectif|delet|erasure|be forgotten"
         r"|portab|data portab|object|restrict|withdraw|opt|lodge|complain|non-discriminat|appeal)",
         r"\brequest (?:access|a copy|deletion|correction|erasure)\b",
