@@ -407,6 +407,7 @@ def test_a_practice_stated_for_one_group_is_named_beside_the_group():
     assert categorize(notice) == ("audiences",)  # the classifier files it under the group alone
     assert assessment.severity is Severity.MATERIAL
     assert {"audiences", "rights"} <= set(assessment.categories)
+    assert summaries(assessment)[0] == "audiences: paragraph added in 'Other notices'"  # what the classifier read
 
 
 def test_a_translation_added_beside_an_english_policy_is_minor():

@@ -437,8 +437,9 @@ def _judge(index: int, hunk: Hunk, watched: frozenset[str], vendor: str, english
         named |= set(categorize_other_language(f"{hunk.section}\n{changed_text}"))
     # The classifier files a practice stated only for one group under audiences alone, as OPP-115 does
     # (training/LABELLING.md); a reviewer also wants to know which practice it is, and the rules name it.
-    practices = set(categorize_by_rules(changed_text)) if "audiences" in said else set()
-    categories = tuple(c for c in CATEGORIES if c in said | named | practices)
+    # They come after the categories read and the heading's, which a finding's summary names first.
+    practices = set(categorize_by_rules(changed_text)) - said - named if "audiences" in said else set()
+    categories = tuple(c for c in CATEGORIES if c in said | named) + tuple(c for c in CATEGORIES if c in practices)
     # A heading is as material as the text under it: assess() decides. Otherwise a watched category must be named
     # by the heading or the words of another language, or read by the classifier with some confidence.
     sure = {c for c in said if scores[c] >= MATERIAL_AT}
