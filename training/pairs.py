@@ -15,10 +15,11 @@ import random
 import sys
 from pathlib import Path
 
+from segments import DEFAULT_CORPUS, services
+
 from watcher.diff import diff_policies
 from watcher.normalize import ExtractionError, normalize_markdown
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "ota"
 PER_SERVICE = 4
 SEED = 115
 
@@ -26,8 +27,7 @@ SEED = 115
 def pairs(corpus: Path) -> list[tuple[str, str, str]]:
     """(service, old file, new file) for consecutive versions with different normalized text."""
     found = []
-    for service in sorted(p.name for p in corpus.iterdir() if p.is_dir()):
-        files = sorted(p.name for p in (corpus / service).glob("*.md"))
+    for service, files in services(corpus):
         texts = {}
         for name in files:
             try:

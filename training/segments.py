@@ -47,6 +47,12 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def services(corpus: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each service of the corpus by name, with its version files, oldest first."""
+    for service in sorted(p.name for p in corpus.iterdir() if p.is_dir()):
+        yield service, sorted(p.name for p in (corpus / service).glob("*.md"))
+
+
 def version_segments(corpus: Path, service: str, version_file: str) -> Iterator[Segment]:
     try:
         policy = normalize_markdown((corpus / service / version_file).read_text(encoding="utf-8"))
@@ -62,8 +68,7 @@ def version_segments(corpus: Path, service: str, version_file: str) -> Iterator[
 def sample(corpus: Path) -> Iterator[Segment]:
     """Deterministic: the same corpus always gives the same segments in the same order."""
     seen: set[str] = set()
-    for service in sorted(p.name for p in corpus.iterdir() if p.is_dir()):
-        files = sorted(p.name for p in (corpus / service).glob("*.md"))
+    for service, files in services(corpus):
         taken = 0
         # latest first, then earlier versions from the newest backwards
         for version_file in reversed(files):
@@ -83,8 +88,7 @@ def second_pass(corpus: Path, labelled: set[str]) -> Iterator[Segment]:
     and every one that speaks of keeping or deleting data (retention is the rarest practice of the first
     pass). Deterministic for a corpus and a set of labelled text hashes."""
     seen = set(labelled)
-    for service in sorted(p.name for p in corpus.iterdir() if p.is_dir()):
-        files = sorted(p.name for p in (corpus / service).glob("*.md"))
+    for service, files in services(corpus):
         if not files:
             continue
         segments = list(version_segments(corpus, service, files[-1]))
@@ -142,5 +146,4 @@ if __name__ == "__main__":
 def halves(corpus: Path = DEFAULT_CORPUS) -> dict[str, str]:
     """Each service of the corpus in half "A" or "B" (sorted by name, alternately): the held-out split that
     train_encoder.py --cv and evaluate_changes.py --held-out share."""
-    services = sorted(p.name for p in corpus.iterdir() if p.is_dir())
-    return {service: "AB"[k % 2] for k, service in enumerate(services)}
+    return {service: "AB"[k % 2] for k, (service, _) in enumerate(services(corpus))}
