@@ -447,7 +447,9 @@ def test_serve_refuses_a_non_loopback_address_without_credentials(history):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(web):
+    """Chromium through Playwright's sync API, started after `web`: that API keeps an asyncio loop running in
+    this thread, and `history` runs the CLI, whose asyncio.run() cannot start inside one."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests (.ci/run installs chromium)")
